@@ -26,7 +26,13 @@ func (c *checker) run() {
 	c.checkAgenciesAndRoles()
 	c.checkFees()
 	c.checkComponents()
+	before := len(c.r.diags)
 	c.checkSteps()
+	if len(c.r.diags) > before || c.d.badUnder("steps") {
+		// The steps themselves are wrong (unknown targets, kinds, ids): the
+		// graph of each mode would only repeat those errors in other words.
+		return
+	}
 	for _, mode := range c.offeredModes() {
 		g := c.buildModeGraph(mode)
 		c.graphs = append(c.graphs, g)
@@ -67,7 +73,7 @@ func (c *checker) checkTimeLimit(tl TimeLimit, path string) {
 		}
 	}
 	switch {
-	case set == 0 && !c.d.bad[path]:
+	case set == 0 && !c.d.badUnder(path):
 		c.r.errorf(c.d.at(path), "", "%s: set one of working_days, working_hours or same_day", path)
 	case set > 1:
 		c.r.errorf(c.d.at(path), "", "%s: set only one of working_days, working_hours or same_day", path)

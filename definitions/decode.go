@@ -60,6 +60,17 @@ func (d *decoder) keyAt(path string) Pos {
 	return d.at(path)
 }
 
+// badUnder reports whether the value at path, or any value inside it,
+// failed to decode.
+func (d *decoder) badUnder(path string) bool {
+	for p := range d.bad {
+		if p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
 // has reports whether the YAML gave a value at path.
 func (d *decoder) has(path string) bool {
 	_, ok := d.pos[path]

@@ -230,7 +230,7 @@ func (c *checker) buildModeGraph(mode string) *modeGraph {
 }
 
 func describeEdge(e edge) string {
-	if e.label == "" {
+	if e.label == "" || strings.HasSuffix(e.path, ".next") {
 		return "next"
 	}
 	return fmt.Sprintf("outcome %q", e.label)

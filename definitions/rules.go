@@ -62,6 +62,7 @@ func checkStructErr(d *decoder, err error) {
 			continue
 		}
 		reportFieldError(d, path, fe)
+		d.bad[path] = true
 	}
 }
 
@@ -105,6 +106,23 @@ func reportFieldError(d *decoder, path string, fe validator.FieldError) {
 // formRules is the validator used to check the rules of e-form fields.
 var formRules = validator.New()
 
+// filledValue is a non-zero value of the Go type a form field holds, so that
+// rules after "required" are evaluated too.
+func filledValue(fieldType string) any {
+	switch fieldType {
+	case "integer":
+		return int64(1)
+	case "number":
+		return float64(1.5)
+	case "boolean":
+		return true
+	case "date":
+		return "2025-07-01"
+	default:
+		return "x"
+	}
+}
+
 // sampleValue is a value of the Go type a form field of this type holds.
 func sampleValue(fieldType string) any {
 	switch fieldType {
@@ -138,6 +156,7 @@ func checkFormRules(rules, fieldType string) (err error) {
 		}
 	}()
 	_ = formRules.Var(sampleValue(fieldType), rules)
+	_ = formRules.Var(filledValue(fieldType), rules)
 	return nil
 }
 

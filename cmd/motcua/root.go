@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -76,16 +77,22 @@ Start with:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newLintCmd(s),
+		newSchemaCmd(s),
 	)
 	return root
 }
 
 // checkFormat returns a usage error unless format is one of allowed.
 func checkFormat(format string, allowed ...string) error {
+	return checkChoice("format", format, allowed...)
+}
+
+// checkChoice returns a usage error unless the value of --flag is one of allowed.
+func checkChoice(flag, value string, allowed ...string) error {
 	for _, a := range allowed {
-		if format == a {
+		if value == a {
 			return nil
 		}
 	}
-	return usageError{fmt.Errorf("unknown --format %q (use one of %v)", format, allowed)}
+	return usageError{fmt.Errorf("unknown --%s %q (use one of %s)", flag, value, strings.Join(allowed, ", "))}
 }
