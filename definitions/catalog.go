@@ -5,9 +5,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Catalog is the set of procedures and calendars of a deployment, loaded
@@ -98,25 +100,68 @@ func LintPaths(paths []string) (*LintResult, error) {
 			return nil, fmt.Errorf("lint: walking %s: %w", p, err)
 		}
 	}
+	// Files are read and checked in parallel; the results are merged in
+	// file order so that the output and the duplicate-code checks do not
+	// depend on scheduling.
+	parsed := make([]parsedFile, len(files))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				parsed[i] = parseFile(files[i])
+			}
+		}()
+	}
+	for i := range files {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+
 	res := &LintResult{Diagnostics: Diagnostics{}, codes: map[string]Pos{}, codeFile: map[string]string{}}
-	for _, f := range files {
-		data, err := readLimited(f)
-		if err != nil {
-			res.add(Diagnostics{{File: f, Line: 1, Col: 1, Severity: SeverityError, Message: err.Error()}})
-			res.Files++
-			continue
-		}
-		res.addFile(f, data)
+	for _, pf := range parsed {
+		res.addFile(pf)
 	}
 	return res, nil
 }
 
-func (res *LintResult) addFile(file string, data []byte) {
-	res.Files++
+// parsedFile is one file read and checked by LintPaths.
+type parsedFile struct {
+	file  string
+	diags Diagnostics
+	doc   *Document
+	plan  *Plan
+	cal   *Calendar
+}
+
+func parseFile(file string) parsedFile {
+	pf := parsedFile{file: file}
+	data, err := readLimited(file)
+	if err != nil {
+		pf.diags = Diagnostics{{File: file, Line: 1, Col: 1, Severity: SeverityError, Message: err.Error()}}
+		return pf
+	}
 	if isCalendarPath(file) {
-		cal, ds := ParseCalendar(file, data)
-		res.add(ds)
-		if cal != nil {
+		pf.cal, pf.diags = ParseCalendar(file, data)
+		return pf
+	}
+	pf.doc = Parse(file, data)
+	pf.diags = pf.doc.Diagnostics
+	if pf.doc.Valid() {
+		pf.plan = pf.doc.Compile()
+	}
+	return pf
+}
+
+func (res *LintResult) addFile(pf parsedFile) {
+	res.Files++
+	file := pf.file
+	res.add(pf.diags)
+	if pf.doc == nil {
+		if cal := pf.cal; cal != nil {
 			for _, c := range res.calendars {
 				if c.Year == cal.Year {
 					res.add(Diagnostics{{File: file, Line: 1, Col: 1, Severity: SeverityError, Message: fmt.Sprintf("calendar of %d is given twice", cal.Year)}})
@@ -127,8 +172,7 @@ func (res *LintResult) addFile(file string, data []byte) {
 		}
 		return
 	}
-	doc := Parse(file, data)
-	res.add(doc.Diagnostics)
+	doc := pf.doc
 	if doc.Definition == nil || doc.Definition.Code == "" {
 		return
 	}
@@ -140,8 +184,8 @@ func (res *LintResult) addFile(file string, data []byte) {
 		return
 	}
 	res.codes[code], res.codeFile[code] = doc.Pos("code"), file
-	if doc.Valid() {
-		res.plans = append(res.plans, doc.Compile())
+	if pf.plan != nil {
+		res.plans = append(res.plans, pf.plan)
 	}
 }
 

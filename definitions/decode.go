@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -14,6 +15,10 @@ import (
 // maxNodes bounds the work of decoding one document, so that a file built
 // from nested aliases cannot make the decoder run for ever.
 const maxNodes = 200_000
+
+// maxDepth bounds the nesting of a document (parallel branches hold steps,
+// which hold branches...); real definitions stay far below it.
+const maxDepth = 40
 
 // nodeDecoder is implemented by types that decode themselves from a node.
 type nodeDecoder interface {
@@ -31,10 +36,14 @@ type decoder struct {
 	// starts after the value's position (1 for a quoted string).
 	shift map[string]int
 	nodes int
+	depth int
+	// active holds the alias targets being decoded, to catch an alias that
+	// refers to a node containing itself.
+	active map[*yaml.Node]bool
 }
 
 func newDecoder(r *reporter) *decoder {
-	return &decoder{r: r, pos: map[string]Pos{}, keyPos: map[string]Pos{}, bad: map[string]bool{}, shift: map[string]int{}}
+	return &decoder{r: r, pos: map[string]Pos{}, keyPos: map[string]Pos{}, bad: map[string]bool{}, shift: map[string]int{}, active: map[*yaml.Node]bool{}}
 }
 
 func nodePos(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
@@ -131,10 +140,27 @@ func describe(n *yaml.Node) string {
 
 // decode fills v (addressable) from n; path names the value for messages.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	alias := n
 	n, ok := d.resolve(n)
 	if !ok {
 		return
 	}
+	if d.active[n] {
+		d.fail(alias, path, "%s: alias *%s refers to a value that contains it", fieldName(path), alias.Value)
+		return
+	}
+	if n.Anchor != "" {
+		d.active[n] = true
+		defer delete(d.active, n)
+	}
+	if d.depth >= maxDepth {
+		if d.depth == maxDepth {
+			d.fail(n, path, "%s: nested more than %d levels deep", fieldName(path), maxDepth)
+		}
+		return
+	}
+	d.depth++
+	defer func() { d.depth-- }()
 	d.pos[path] = nodePos(n)
 	if v.CanAddr() {
 		if nd, ok := v.Addr().Interface().(nodeDecoder); ok {
@@ -254,7 +280,13 @@ type yamlField struct {
 	field reflect.StructField
 }
 
+// fieldCache holds the yamlFields of each struct type met.
+var fieldCache sync.Map // reflect.Type -> []yamlField
+
 func yamlFields(t reflect.Type) []yamlField {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.([]yamlField)
+	}
 	var out []yamlField
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -264,6 +296,7 @@ func yamlFields(t reflect.Type) []yamlField {
 		}
 		out = append(out, yamlField{name: name, index: i, field: f})
 	}
+	fieldCache.Store(t, out)
 	return out
 }
 

@@ -208,3 +208,14 @@ func TestPlanHashIsStableAndSensitive(t *testing.T) {
 	require.NotEqual(t, p1.Hash, p3.Hash)
 	require.Len(t, p1.Hash, 64)
 }
+
+func TestLintHostileYAML(t *testing.T) {
+	t.Parallel()
+	got := lintText(t, "steps: &a [{branches: [{steps: *a}], id: x, kind: parallel}]\n")
+	require.Contains(t, got, `p.yaml:1:32: steps[0].branches[0].steps: alias *a refers to a value that contains it`)
+
+	// 30 parallel steps nested in each other: more levels than the decoder takes.
+	deep := "steps: " + strings.Repeat("[{id: x, kind: parallel, branches: [{steps: ", 30) + strings.Repeat("}]}]", 30) + "\n"
+	got = lintText(t, deep)
+	require.Contains(t, strings.Join(got, "\n"), "nested more than 40 levels deep")
+}
