@@ -259,7 +259,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			if path != "" {
 				where = fieldName(path) + ": "
 			}
-			d.r.errorf(nodePos(k), didYouMean(k.Value, names), "%sunknown field %q", where, k.Value)
+			hint := didYouMean(k.Value, names)
+			if hint == "" && strings.Contains(k.Value, " ") && n.Style == yaml.FlowStyle {
+				hint = "a value with a comma inside { } must be quoted"
+			}
+			d.r.errorf(nodePos(k), hint, "%sunknown field %q", where, k.Value)
 			continue
 		}
 		fp := joinPath(path, f.name)

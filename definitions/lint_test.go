@@ -100,6 +100,8 @@ func TestLintRules(t *testing.T) {
 	}{
 		{"unknown field with suggestion", "    role: chuyen_vien\n", "    rol: chuyen_vien\n",
 			[]string{`p.yaml:43:5: steps[2]: unknown field "rol" (did you mean "role"?)`}},
+		{"comma in a flow mapping", "label: Chủ sở hữu,", `label: Chủ, sở hữu,`,
+			[]string{`p.yaml:32:34: components[0].form[1]: unknown field "sở hữu" (a value with a comma inside { } must be quoted)`}},
 		{"unknown top-level field", "sector: Hộ tịch\n", "sector: Hộ tịch\nasignee: x\n",
 			[]string{`p.yaml:4:1: unknown field "asignee"`}},
 		{"wrong type", "time_limit: { working_days: 3 }", "time_limit: { working_days: ba }",

@@ -193,8 +193,9 @@ func compileMode(def *Definition, ix *stepIndex, g *modeGraph) ModePlan {
 	if !slices.Contains(spec.Channels, "online") && !slices.Contains(spec.Channels, "postal") {
 		mp.InPersonVisits++
 	}
-	if len(spec.Delivery) > 0 && !slices.ContainsFunc(spec.Delivery, func(d string) bool { return d != "counter" }) {
-		mp.InPersonVisits++
+	returnsInPerson := slices.ContainsFunc(mp.Steps, func(s PlanStep) bool { return s.Kind == KindReturn && s.InPerson })
+	if !returnsInPerson && len(spec.Delivery) > 0 && !slices.ContainsFunc(spec.Delivery, func(d string) bool { return d != "counter" }) {
+		mp.InPersonVisits++ // collecting the result at the counter is a visit
 	}
 	return mp
 }

@@ -21,6 +21,7 @@ func TestSchemaFilesAreGenerated(t *testing.T) {
 	for file, gen := range map[string]func() ([]byte, error){
 		"../schema/procedure.schema.json": Schema,
 		"../schema/calendar.schema.json":  CalendarSchema,
+		"../docs/format.md":               func() ([]byte, error) { return []byte(FormatReference()), nil },
 	} {
 		want, err := gen()
 		require.NoError(t, err)

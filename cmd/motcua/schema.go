@@ -20,15 +20,19 @@ one) give completion and checks with this first line in a definition:
 The repository keeps the generated files in schema/; a test fails when they
 differ from what this command prints.`,
 		Example: `  motcua schema > schema/procedure.schema.json
-  motcua schema --of calendar > schema/calendar.schema.json`,
+  motcua schema --of calendar > schema/calendar.schema.json
+  motcua schema --of reference > docs/format.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkChoice("of", of, "procedure", "calendar"); err != nil {
+			if err := checkChoice("of", of, "procedure", "calendar", "reference"); err != nil {
 				return err
 			}
 			gen := definitions.Schema
-			if of == "calendar" {
+			switch of {
+			case "calendar":
 				gen = definitions.CalendarSchema
+			case "reference":
+				gen = func() ([]byte, error) { return []byte(definitions.FormatReference()), nil }
 			}
 			out, err := gen()
 			if err != nil {
@@ -38,6 +42,6 @@ differ from what this command prints.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&of, "of", "procedure", "which schema: procedure or calendar")
+	cmd.Flags().StringVar(&of, "of", "procedure", "what to print: procedure (JSON Schema), calendar (JSON Schema) or reference (Markdown docs)")
 	return cmd
 }
