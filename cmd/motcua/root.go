@@ -78,6 +78,8 @@ Start with:
 	root.AddCommand(
 		newLintCmd(s),
 		newSchemaCmd(s),
+		newGraphCmd(s),
+		newDiffCmd(s),
 	)
 	return root
 }
