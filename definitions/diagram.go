@@ -269,7 +269,15 @@ func buildDiagram(p *Plan, mode string) (*diagram, error) {
 	for _, s := range mp.Steps {
 		from := stepNode(s.ID)
 		for i, b := range s.Branches {
-			d.edges = append(d.edges, diagramEdge{from: from, to: stepNode(b), label: fmt.Sprintf("nhánh %d", i+1)})
+			label := fmt.Sprintf("nhánh %d", i+1)
+			if b.Name != "" {
+				label = b.Name
+			}
+			to := stepNode(b.Start)
+			if b.Start == "" {
+				to = joinNode(s.ID) // a branch with no step in this mode
+			}
+			d.edges = append(d.edges, diagramEdge{from: from, to: to, label: label})
 		}
 		if s.Kind == KindParallel {
 			from = joinNode(s.ID) // the ways out of a parallel step leave from its join

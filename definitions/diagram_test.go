@@ -102,8 +102,8 @@ func TestDiagramShowsTheProcedure(t *testing.T) {
 		`s_nguoi_di_dang_ky -->|"via_representative"| s_kiem_tra_uy_quyen`,
 		`s_nguoi_di_dang_ky -->|"otherwise"| s_tham_dinh`,
 		// parallel: fork to each branch, branches end at the join, the join goes on
-		`s_lien_thong -->|"nhánh 1"| s_thong_bao_cong_dan`,
-		`s_lien_thong -->|"nhánh 2"| s_bao_cong_an`,
+		`s_lien_thong -->|"Công dân"| s_thong_bao_cong_dan`,
+		`s_lien_thong -->|"Công an xã"| s_bao_cong_an`,
 		`s_gui_vneid -->|"sent"| j_lien_thong`,
 		`s_bao_cong_an -->|"sent"| j_lien_thong`,
 		`j_lien_thong -->|"joined"| s_tra_ket_qua`,
@@ -217,8 +217,8 @@ func TestDiagramNestedParallelAndConsult(t *testing.T) {
 			Mode: ModePartialOnline, Start: "p",
 			TimeLimit: TimeLimit{WorkingDays: 5, Counting: "days", Cutoff: DefaultCutoff},
 			Steps: []PlanStep{
-				{ID: "p", Kind: KindParallel, Branches: []string{"q", "z"}, Exits: []Exit{{Outcome: "joined", Target: "tra"}}},
-				{ID: "q", Kind: KindParallel, Parent: "p", Branches: []string{"x", "y"}, Exits: []Exit{{Outcome: "joined", Target: TargetJoin}}},
+				{ID: "p", Kind: KindParallel, Branches: []PlanBranch{{Start: "q"}, {Start: "z"}}, Exits: []Exit{{Outcome: "joined", Target: "tra"}}},
+				{ID: "q", Kind: KindParallel, Parent: "p", Branches: []PlanBranch{{Start: "x"}, {Start: "y"}}, Exits: []Exit{{Outcome: "joined", Target: TargetJoin}}},
 				{ID: "x", Kind: KindConsult, Parent: "q", Role: "cv", Agency: "so", Within: &Duration{WorkingDays: 2},
 					Exits: []Exit{{Outcome: "agree", Target: TargetJoin}, {Outcome: "disagree", Target: TargetStopped}}},
 				{ID: "y", Kind: KindNotify, Parent: "q", To: "cv", Exits: []Exit{{Outcome: "sent", Target: TargetJoin}}},

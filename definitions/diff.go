@@ -253,7 +253,7 @@ func diffStep(a, b PlanStep) ItemDiff {
 		field("in_person", yesNo(a.InPerson), yesNo(b.InPerson)),
 		field("supplement", yesNo(a.Supplement), yesNo(b.Supplement)),
 		field("parent", a.Parent, b.Parent),
-		field("branches", strings.Join(a.Branches, ", "), strings.Join(b.Branches, ", ")),
+		field("branches", formatBranches(a.Branches), formatBranches(b.Branches)),
 		field("request", a.Request, b.Request),
 		field("fees", strings.Join(a.Fees, ", "), strings.Join(b.Fees, ", ")),
 		field("timeout", formatDurationPtr(a.Timeout), formatDurationPtr(b.Timeout)),
@@ -421,7 +421,9 @@ func (mp *ModePlan) LongestPathHours() float64 {
 			self = s.Within.Hours()
 		}
 		for _, b := range s.Branches {
-			self = max(self, walk(b))
+			if b.Start != "" {
+				self = max(self, walk(b.Start))
+			}
 		}
 		best := 0.0
 		for _, e := range s.Exits {
@@ -804,4 +806,22 @@ func describeItem(it Item) string {
 		s += ": " + it.Detail
 	}
 	return s
+}
+
+// formatBranches writes the branches of a parallel step, e.g.
+// "Đăng ký thường trú: dang_ky_thuong_tru; nhánh 2: cap_the".
+func formatBranches(bs []PlanBranch) string {
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		name := b.Name
+		if name == "" {
+			name = fmt.Sprintf("nhánh %d", i+1)
+		}
+		start := b.Start
+		if start == "" {
+			start = "(không có bước)"
+		}
+		parts[i] = name + ": " + start
+	}
+	return strings.Join(parts, "; ")
 }

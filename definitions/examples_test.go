@@ -258,7 +258,7 @@ func TestShippedProcedurePlans(t *testing.T) {
 				require.Equal(t, 3, mp.TimeLimit.WorkingDays)
 				par := mp.Step("lien_thong")
 				require.Equal(t, KindParallel, par.Kind)
-				require.Equal(t, []string{"dang_ky_thuong_tru", "cap_the_bhyt"}, par.Branches)
+				require.Equal(t, []PlanBranch{{Name: "Đăng ký thường trú", Start: "dang_ky_thuong_tru"}, {Name: "Cấp thẻ bảo hiểm y tế", Start: "cap_the_bhyt"}}, par.Branches)
 				require.Equal(t, []Exit{{Outcome: "joined", Target: "thong_bao_ket_qua"}}, par.Exits)
 				for _, tt := range []struct{ step, agency string }{
 					{"dang_ky_thuong_tru", "cong_an_xa"},

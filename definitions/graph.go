@@ -170,6 +170,11 @@ func (ix *stepIndex) resolveTarget(target, mode string) (string, string) {
 		}
 		seen[target] = true
 		es := ref.edges()
+		if len(es) == 0 {
+			// A step with no way out (a return step of another mode) is
+			// passed over to the step below it.
+			es = []edge{{target: ref.implicitNext()}}
+		}
 		if len(es) != 1 {
 			return "", fmt.Sprintf("leads to step %q, which does not apply to %s and has %d ways out: name a step that applies", target, mode, len(es))
 		}
@@ -376,6 +381,33 @@ func (g *modeGraph) longest(ix *stepIndex, id string, onPath map[string]bool, me
 	result := timedPath{hours: self.hours + best.hours, steps: append(slices.Clone(self.steps), best.steps...)}
 	memo[id] = result
 	return result
+}
+
+// mostVisits returns the most in-person steps along any one path from id
+// to an end, counting every branch of a parallel step (they all run).
+func (g *modeGraph) mostVisits(ix *stepIndex, id string, onPath map[string]bool) int {
+	ref := ix.byID[id]
+	if ref == nil || onPath[id] {
+		return 0
+	}
+	onPath[id] = true
+	defer delete(onPath, id)
+	self := 0
+	if ref.step.InPerson {
+		self = 1
+	}
+	for _, start := range g.branchStart[id] {
+		if start != "" {
+			self += g.mostVisits(ix, start, onPath)
+		}
+	}
+	best := 0
+	for _, e := range g.out[id] {
+		if !isTerminal(e.target) {
+			best = max(best, g.mostVisits(ix, e.target, onPath))
+		}
+	}
+	return self + best
 }
 
 // timedPath is a path through the steps with its allotted time.

@@ -221,3 +221,35 @@ func TestLintHostileYAML(t *testing.T) {
 	got = lintText(t, deep)
 	require.Contains(t, strings.Join(got, "\n"), "nested more than 40 levels deep")
 }
+
+// A return step limited to one mode is passed over in the other, so each
+// mode can return its own way.
+func TestReturnStepPerMode(t *testing.T) {
+	t.Parallel()
+	text := edit(t, "  - id: tra\n    kind: return\n    role: mot_cua\n    within: { working_hours: 4 }\n",
+		"  - id: tra_dien_tu\n    kind: return\n    role: mot_cua\n    modes: [full_online]\n"+
+			"  - id: tra_quay\n    kind: return\n    role: mot_cua\n    in_person: true\n    modes: [partial_online]\n")
+	p, diags := Load("p.yaml", []byte(text))
+	require.Empty(t, diags)
+	require.Equal(t, []Exit{{Outcome: "signed", Target: "tra_dien_tu"}}, p.Mode(ModeFullOnline).Step("ky").Exits)
+	require.Equal(t, []Exit{{Outcome: "signed", Target: "tra_quay"}}, p.Mode(ModePartialOnline).Step("ky").Exits)
+	require.Equal(t, 0, p.Mode(ModeFullOnline).InPersonVisits)
+	require.Equal(t, 1, p.Mode(ModePartialOnline).InPersonVisits, "collecting at the counter is the in-person return step, counted once")
+}
+
+// InPersonVisits is the most visits along one path, not the sum over
+// alternative branches.
+func TestInPersonVisitsTakesTheWorstPath(t *testing.T) {
+	t.Parallel()
+	text := edit(t, "  - id: tra\n",
+		"  - id: chon\n    kind: decide\n    cases:\n      - { when: area > 100, next: do_dac }\n    otherwise: xem_nha\n"+
+			"  - id: do_dac\n    kind: task\n    role: chuyen_vien\n    within: { working_hours: 1 }\n    in_person: true\n    modes: [partial_online]\n    outcomes: { ok: xem_nha }\n"+
+			"  - id: xem_nha\n    kind: task\n    role: chuyen_vien\n    within: { working_hours: 1 }\n    in_person: true\n    modes: [partial_online]\n    outcomes: { ok: tra }\n"+
+			"  - id: tra\n")
+	text = strings.Replace(text, "time_limit: { working_days: 3 }", "time_limit: { working_days: 4 }", 1)
+	// full_online would skip do_dac and xem_nha: each has one way out.
+	p, diags := Load("p.yaml", []byte(text))
+	require.Empty(t, diags)
+	require.Equal(t, 3, p.Mode(ModePartialOnline).InPersonVisits, "do_dac then xem_nha, then the counter pick-up; the otherwise path has two")
+	require.Equal(t, 0, p.Mode(ModeFullOnline).InPersonVisits)
+}

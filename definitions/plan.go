@@ -98,14 +98,21 @@ type PlanStep struct {
 	Exits []Exit `json:"exits,omitempty"`
 	// Parent is the parallel step a branch step belongs to.
 	Parent string `json:"parent,omitempty"`
-	// Branches holds the first step of each branch of a parallel step.
-	Branches []string  `json:"branches,omitempty"`
-	Request  string    `json:"request,omitempty"`
-	Fees     []string  `json:"fees,omitempty"`
-	Timeout  *Duration `json:"timeout,omitempty"`
-	Check    string    `json:"check,omitempty"`
-	To       string    `json:"to,omitempty"`
-	Message  string    `json:"message,omitempty"`
+	// Branches holds the branches of a parallel step, in order; a branch
+	// with no step in this mode has an empty Start and is done at once.
+	Branches []PlanBranch `json:"branches,omitempty"`
+	Request  string       `json:"request,omitempty"`
+	Fees     []string     `json:"fees,omitempty"`
+	Timeout  *Duration    `json:"timeout,omitempty"`
+	Check    string       `json:"check,omitempty"`
+	To       string       `json:"to,omitempty"`
+	Message  string       `json:"message,omitempty"`
+}
+
+// PlanBranch is one branch of a parallel step.
+type PlanBranch struct {
+	Name  string `json:"name,omitempty"`
+	Start string `json:"start"`
 }
 
 // Exit is one resolved way out of a step.
@@ -154,7 +161,6 @@ func compileMode(def *Definition, ix *stepIndex, g *modeGraph) ModePlan {
 	for _, r := range def.Roles {
 		roleAgency[r.ID] = r.Agency
 	}
-	reached := g.reachable()
 	for _, ref := range g.steps {
 		s := ref.step
 		ps := PlanStep{
@@ -173,10 +179,8 @@ func compileMode(def *Definition, ix *stepIndex, g *modeGraph) ModePlan {
 		if ref.parent != nil {
 			ps.Parent = ref.parent.step.ID
 		}
-		for _, b := range g.branchStart[s.ID] {
-			if b != "" {
-				ps.Branches = append(ps.Branches, b)
-			}
+		for i, start := range g.branchStart[s.ID] {
+			ps.Branches = append(ps.Branches, PlanBranch{Name: s.Branches[i].Name, Start: start})
 		}
 		for i, e := range g.out[s.ID] {
 			ex := Exit{Outcome: e.label, Target: e.target}
@@ -186,10 +190,8 @@ func compileMode(def *Definition, ix *stepIndex, g *modeGraph) ModePlan {
 			ps.Exits = append(ps.Exits, ex)
 		}
 		mp.Steps = append(mp.Steps, ps)
-		if s.InPerson && reached[s.ID] {
-			mp.InPersonVisits++
-		}
 	}
+	mp.InPersonVisits = g.mostVisits(ix, g.start, map[string]bool{})
 	if !slices.Contains(spec.Channels, "online") && !slices.Contains(spec.Channels, "postal") {
 		mp.InPersonVisits++
 	}
