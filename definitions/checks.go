@@ -22,6 +22,7 @@ func (c *checker) run() {
 	c.ix = indexSteps(c.def)
 	c.checkIdentity()
 	c.checkTimeLimit(c.def.TimeLimit, "time_limit")
+	c.checkDuration(c.def.Supplements.Within, "supplements.within")
 	c.checkModes()
 	c.checkAgenciesAndRoles()
 	c.checkFees()

@@ -24,6 +24,7 @@ type Definition struct {
 	EffectiveFrom Date        `yaml:"effective_from" validate:"required" doc:"Date (YYYY-MM-DD) from which this version applies."`
 	Modes         Modes       `yaml:"modes" doc:"The online service levels offered and what differs per level."`
 	TimeLimit     TimeLimit   `yaml:"time_limit" doc:"Legal time limit for handling a dossier."`
+	Supplements   Supplements `yaml:"supplements,omitempty" doc:"How supplement requests are limited."`
 	Fees          []Fee       `yaml:"fees,omitempty" validate:"omitempty,dive" doc:"Fees and charges (phí, lệ phí)."`
 	Result        Result      `yaml:"result" doc:"What the citizen receives."`
 	Agencies      []Agency    `yaml:"agencies" validate:"required,min=1,dive" doc:"Agencies taking part: the competent one and any consulted."`
@@ -55,6 +56,12 @@ type TimeLimit struct {
 	SameDay      bool   `yaml:"same_day,omitempty" doc:"Result the same working day when received before the cut-off, else the next one."`
 	Counting     string `yaml:"counting,omitempty" validate:"omitempty,oneof=days hours" doc:"days: whole working days (Civil Code); hours: office hours rounded to half days. Default: days, or hours when working_hours is set."`
 	Cutoff       string `yaml:"cutoff,omitempty" validate:"omitempty,clock" doc:"Afternoon cut-off (HH:MM): a dossier received later counts from the next working day."`
+}
+
+// Supplements limits supplement requests (yêu cầu bổ sung hồ sơ).
+type Supplements struct {
+	Max    int       `yaml:"max,omitempty" validate:"gte=0,lte=10" doc:"Supplement requests allowed per dossier during processing; the indicators count more as late. Default: 1."`
+	Within *Duration `yaml:"within,omitempty" doc:"Time the citizen has to supplement before processing stops. Default: 15 working days."`
 }
 
 // Fee is one fee or charge of the procedure.

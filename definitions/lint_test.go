@@ -253,3 +253,17 @@ func TestInPersonVisitsTakesTheWorstPath(t *testing.T) {
 	require.Equal(t, 3, p.Mode(ModePartialOnline).InPersonVisits, "do_dac then xem_nha, then the counter pick-up; the otherwise path has two")
 	require.Equal(t, 0, p.Mode(ModeFullOnline).InPersonVisits)
 }
+
+func TestSupplementPolicyDefaults(t *testing.T) {
+	t.Parallel()
+	p, diags := Load("p.yaml", []byte(baseDefinition))
+	require.Empty(t, diags)
+	require.Equal(t, Supplements{Max: 1, Within: &Duration{WorkingDays: 15}}, p.Supplements)
+
+	p, diags = Load("p.yaml", []byte(edit(t, "result: {", "supplements: { max: 0, within: { working_days: 5 } }\nresult: {")))
+	require.Empty(t, diags)
+	require.Equal(t, Supplements{Max: 0, Within: &Duration{WorkingDays: 5}}, p.Supplements, "an explicit 0 forbids supplements during processing")
+
+	require.Equal(t, []string{`p.yaml:18:32: supplements.within: set working_days or working_hours to more than 0`},
+		lintText(t, edit(t, "result: {", "supplements: { max: 2, within: {} }\nresult: {")))
+}

@@ -13,6 +13,12 @@ const HoursPerDay = 8
 // DefaultCutoff is the afternoon cut-off used when a definition sets none.
 const DefaultCutoff = "15:00"
 
+// Defaults of the supplement policy.
+const (
+	DefaultMaxSupplements        = 1
+	DefaultSupplementWorkingDays = 15
+)
+
 // Hours returns the duration in working hours.
 func (d Duration) Hours() float64 {
 	return float64(d.WorkingDays*HoursPerDay + d.WorkingHours)
@@ -60,6 +66,7 @@ type Plan struct {
 	Version       string      `json:"version"`
 	EffectiveFrom Date        `json:"effective_from"`
 	Result        Result      `json:"result"`
+	Supplements   Supplements `json:"supplements"`
 	Fees          []Fee       `json:"fees,omitempty"`
 	Agencies      []Agency    `json:"agencies"`
 	Roles         []Role      `json:"roles"`
@@ -132,7 +139,13 @@ func (doc *Document) Compile() *Plan {
 	p := &Plan{
 		Code: def.Code, Name: def.Name, Sector: def.Sector, Level: def.Level, Agency: def.Agency,
 		LegalBasis: def.LegalBasis, Version: def.Version, EffectiveFrom: def.EffectiveFrom,
-		Result: def.Result, Fees: def.Fees, Agencies: def.Agencies, Roles: def.Roles, Components: def.Components,
+		Result: def.Result, Supplements: def.Supplements, Fees: def.Fees, Agencies: def.Agencies, Roles: def.Roles, Components: def.Components,
+	}
+	if !doc.dec.has("supplements.max") {
+		p.Supplements.Max = DefaultMaxSupplements
+	}
+	if p.Supplements.Within == nil {
+		p.Supplements.Within = &Duration{WorkingDays: DefaultSupplementWorkingDays}
 	}
 	for _, g := range doc.graphs {
 		p.Modes = append(p.Modes, compileMode(def, doc.ix, g))
