@@ -15,7 +15,7 @@ type CalendarFile struct {
 	Status      string        `yaml:"status" validate:"required,oneof=official draft" doc:"official: announced by the government; draft: computed ahead (e.g. from the lunar calendar)."`
 	Source      string        `yaml:"source,omitempty" doc:"The announcement the dates come from."`
 	Weekend     []string      `yaml:"weekend" validate:"required,min=1,unique,dive,oneof=monday tuesday wednesday thursday friday saturday sunday" doc:"Days of the week that are off."`
-	OfficeHours []OfficeHours `yaml:"office_hours,omitempty" validate:"omitempty,dive" doc:"Office hours of a working day, for counting in working hours. Default: 07:30-11:30 and 13:30-17:00."`
+	OfficeHours []OfficeHours `yaml:"office_hours,omitempty" validate:"omitempty,dive" doc:"Office hours of a working day, for counting in working hours. Default: 07:30-11:30 and 13:00-17:00 (8 working hours)."`
 	Holidays    []DayEntry    `yaml:"holidays,omitempty" validate:"omitempty,dive" doc:"Public holidays and their compensatory days off."`
 	DaysOff     []DayEntry    `yaml:"days_off,omitempty" validate:"omitempty,dive" doc:"Weekdays swapped to be days off."`
 	WorkingDays []DayEntry    `yaml:"working_days,omitempty" validate:"omitempty,dive" doc:"Weekend days worked to make up for swapped days off."`
@@ -35,7 +35,7 @@ type DayEntry struct {
 }
 
 // DefaultOfficeHours are used when a calendar gives none.
-var DefaultOfficeHours = []OfficeHours{{"07:30", "11:30"}, {"13:30", "17:00"}}
+var DefaultOfficeHours = []OfficeHours{{"07:30", "11:30"}, {"13:00", "17:00"}}
 
 // Calendar is a checked working calendar of one year.
 type Calendar struct {

@@ -241,3 +241,35 @@ type Rating struct {
 	Comment   string    `json:"comment,omitempty"`
 	At        time.Time `json:"at"`
 }
+
+// Projection is what a workflow sends to the read model after a change. It
+// is idempotent: events are keyed by workflow id and sequence, and the
+// snapshot and open tasks replace older ones only when Seq is newer.
+type Projection struct {
+	// WorkflowID is the dossier code, or the id of a consultation child
+	// workflow of another agency.
+	WorkflowID string `json:"workflow_id"`
+	// Code is the dossier code.
+	Code string `json:"code"`
+	// Seq is the sequence of the last event included.
+	Seq int `json:"seq"`
+	// Snapshot is the dossier's state without its timeline; nil for a
+	// consultation child, which only projects its events and tasks.
+	Snapshot *State `json:"snapshot,omitempty"`
+	// Events are the timeline entries since the previous projection.
+	Events []Event `json:"events"`
+	// Tasks is the complete set of open tasks of the workflow after the change.
+	Tasks []Task `json:"tasks"`
+	// Facts are figures the indicators need that the state does not carry.
+	Facts Facts `json:"facts"`
+}
+
+// Facts are per-dossier figures kept for the indicators.
+type Facts struct {
+	ProcedureVersion string `json:"procedure_version,omitempty"`
+	ResultIsDocument bool   `json:"result_is_document,omitempty"`
+	HasFee           bool   `json:"has_fee,omitempty"`
+	EResult          bool   `json:"e_result,omitempty"`
+	Digitised        bool   `json:"digitised,omitempty"` // every component held electronically
+	ReusedComponents int    `json:"reused_components,omitempty"`
+}
