@@ -86,7 +86,10 @@ type Input struct {
 	Applicant  Applicant         `json:"applicant"`
 	Form       map[string]any    `json:"form,omitempty"`
 	Components []ComponentRef    `json:"components,omitempty"`
-	ReceivedAt time.Time         `json:"received_at"`
+	// Delivery is how the applicant chose to receive the result: one of
+	// the mode's delivery ways (e_result, postal, counter).
+	Delivery   string    `json:"delivery"`
+	ReceivedAt time.Time `json:"received_at"`
 }
 
 // Actor is who performs an action: a role at an agency, or the applicant.
@@ -167,6 +170,7 @@ type Event struct {
 // Event kinds.
 const (
 	EventSubmitted         = "submitted"
+	EventReceived          = "received"
 	EventTaskOpened        = "task_opened"
 	EventActed             = "acted"
 	EventSupplementAsked   = "supplement_requested"
