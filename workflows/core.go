@@ -58,6 +58,8 @@ type core struct {
 	escalateTo func(t *task) (string, string)
 	// deadlines beyond the tasks' (the dossier's appointment).
 	extraDeadline func() *slaDeadline
+	// beforeProject runs before each projection (search attributes).
+	beforeProject func(ctx workflow.Context) error
 }
 
 func newCore(workflowID, code, counting string) *core {
@@ -326,6 +328,11 @@ func (c *core) runProjector(ctx workflow.Context) {
 				p.Facts = c.facts()
 			}
 			upto := len(c.timeline)
+			if c.beforeProject != nil {
+				if err := c.beforeProject(ctx); err != nil {
+					workflow.GetLogger(ctx).Error("search attributes not updated", "workflow", c.workflowID, "error", err)
+				}
+			}
 			if err := workflow.ExecuteActivity(actx, acts.Project, p).Get(ctx, nil); err != nil {
 				workflow.GetLogger(ctx).Error("projection failed", "workflow", c.workflowID, "error", err)
 			}

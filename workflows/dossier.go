@@ -56,6 +56,10 @@ type run struct {
 	current           []string // steps being executed
 	rated             bool
 	refused           bool
+
+	searchSet         bool
+	searchStatus      int64
+	searchAppointment time.Time
 }
 
 func newRun(ctx workflow.Context, in dossier.Input) (*run, error) {
@@ -92,6 +96,7 @@ func newRun(ctx workflow.Context, in dossier.Input) (*run, error) {
 	r.core.facts = r.facts
 	r.core.escalateTo = r.escalateTo
 	r.core.extraDeadline = r.appointmentDeadline
+	r.core.beforeProject = r.upsertSearch
 	return r, nil
 }
 
