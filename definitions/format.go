@@ -84,6 +84,7 @@ type Result struct {
 // Agency is an agency that takes part in the procedure.
 type Agency struct {
 	ID    string `yaml:"id" validate:"required,ident" doc:"Identifier used by roles and consult steps."`
+	Code  string `yaml:"code,omitempty" validate:"omitempty,max=40,printascii,excludesall= " doc:"National agency code used in dossier codes, e.g. \"000.00.01.H22\". Default: the id in capitals."`
 	Name  string `yaml:"name" validate:"required" doc:"Name of the agency, in Vietnamese."`
 	Level string `yaml:"level,omitempty" validate:"omitempty,oneof=central province district commune" doc:"Administrative level of the agency."`
 }

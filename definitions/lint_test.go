@@ -267,3 +267,10 @@ func TestSupplementPolicyDefaults(t *testing.T) {
 	require.Equal(t, []string{`p.yaml:18:32: supplements.within: set working_days or working_hours to more than 0`},
 		lintText(t, edit(t, "result: {", "supplements: { max: 2, within: {} }\nresult: {")))
 }
+
+func TestAgencyCode(t *testing.T) {
+	t.Parallel()
+	require.Empty(t, lintText(t, edit(t, "  - { id: ubnd_xa, name: UBND xã }", `  - { id: ubnd_xa, code: "000.00.01.H22", name: UBND xã }`)))
+	require.Equal(t, []string{`p.yaml:20:26: agencies[0].code: "000 00" must not contain any of " "`},
+		lintText(t, edit(t, "  - { id: ubnd_xa, name: UBND xã }", `  - { id: ubnd_xa, code: "000 00", name: UBND xã }`)))
+}

@@ -98,6 +98,12 @@ func reportFieldError(d *decoder, path string, fe validator.FieldError) {
 		d.r.errorf(d.at(path), "", "%s: %q is not a national catalog code such as \"1.001193\"", path, value)
 	case "clock":
 		d.r.errorf(d.at(path), "", "%s: %q is not a time of day (HH:MM)", path, value)
+	case "excludesall":
+		d.r.errorf(d.at(path), "", "%s: %q must not contain any of %q", path, value, fe.Param())
+	case "printascii":
+		d.r.errorf(d.at(path), "", "%s: %q must be plain ASCII", path, value)
+	case "max":
+		d.r.errorf(d.at(path), "", "%s: must be at most %s characters long", path, fe.Param())
 	default:
 		d.r.errorf(d.at(path), "", "%s: fails rule %q", path, fe.Tag())
 	}
