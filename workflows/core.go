@@ -88,12 +88,12 @@ func (c *core) notify(n activities.Notification) {
 
 // openTask opens a task and records it.
 func (c *core) openTask(ctx workflow.Context, s *definitions.PlanStep, kind, role, agency string, outcomes []string, dl activities.Deadline) *task {
-	c.taskCount[s.ID]++
 	id := s.ID
 	if kind != s.Kind {
 		id = s.ID + "." + kind
 	}
-	if n := c.taskCount[s.ID]; n > 1 {
+	c.taskCount[id]++
+	if n := c.taskCount[id]; n > 1 {
 		id = fmt.Sprintf("%s#%d", id, n)
 	}
 	t := &task{
@@ -247,7 +247,13 @@ func (c *core) runSLA(ctx workflow.Context) {
 				continue // something changed before the deadline: recompute
 			}
 		}
+		// The state may have moved on while waiting (a status change that
+		// ends the dossier's clock): fire only what is still due.
+		next, at = c.nextDeadline()
 		now := workflow.Now(ctx)
+		if next == nil || c.paused || now.Before(at) {
+			continue
+		}
 		if !*next.warned && !next.warn.IsZero() && !now.Before(next.warn) {
 			*next.warned = true
 			next.onWarn(ctx)

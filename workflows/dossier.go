@@ -739,7 +739,7 @@ func (r *run) escalateTo(t *task) (string, string) {
 
 // appointmentDeadline is the dossier-level deadline the SLA loop watches.
 func (r *run) appointmentDeadline() *slaDeadline {
-	if !r.accepted || r.st.Status >= dossier.StatusStopped {
+	if !r.accepted || r.final() {
 		return nil
 	}
 	role, agency := r.escalateTo(&task{Task: dossier.Task{Role: r.mp.Steps[0].Role, Agency: r.mp.Steps[0].Agency}})

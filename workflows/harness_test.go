@@ -128,6 +128,7 @@ type harness struct {
 	in   dossier.Input
 	// rejected collects the errors of rejected updates, by a label.
 	rejected map[string]error
+	updates  int
 }
 
 // start is Monday 10 March 2025, 08:00 in Vietnam: an ordinary working week.
@@ -200,7 +201,8 @@ func (h *harness) updateByID(label, workflowID, name string, arg any) {
 		OnAccept:   func() {},
 		OnComplete: func(any, error) {},
 	}
-	id := fmt.Sprintf("%s-%d", label, len(h.rejected))
+	h.updates++
+	id := fmt.Sprintf("%s-%d", label, h.updates)
 	if workflowID == "" {
 		h.env.UpdateWorkflow(name, id, cb, arg)
 		return
