@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -300,13 +298,4 @@ func eventKinds(s dossier.State) []string {
 		out[i] = e.Kind
 	}
 	return out
-}
-
-// writeHistory stores the history of the workflow the environment ran, for
-// the replay corpus; only when UPDATE_REPLAY is set.
-func writeHistory(t *testing.T, name string, data []byte) {
-	if os.Getenv("UPDATE_REPLAY") == "" {
-		return
-	}
-	require.NoError(t, os.WriteFile(filepath.Join("testdata", "replay", name+".json"), data, 0o644))
 }
