@@ -80,6 +80,17 @@ Start with:
 		newSchemaCmd(s),
 		newGraphCmd(s),
 		newDiffCmd(s),
+		newDevCmd(s),
+		newSubmitCmd(s),
+		newStatusCmd(s),
+		newTasksCmd(s),
+		newActCmd(s),
+		newSupplementCmd(s),
+		newWithdrawCmd(s),
+		newRateCmd(s),
+		newPayCmd(s),
+		newExtendCmd(s),
+		newVerifyCmd(s),
 	)
 	return root
 }

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/service"
+	"github.com/motcua/motcua/internal/store"
+)
+
+// engineFlags are the flags every command that talks to the engine shares:
+// where Temporal is and where the data folder is.
+type engineFlags struct {
+	address     string
+	namespace   string
+	data        string
+	readModel   string
+	definitions string
+	timeout     time.Duration
+}
+
+// engineHelp is appended to the long help of the engine commands.
+const engineHelp = `
+
+The engine must be running: start it with 'motcua dev' (it serves Temporal
+on 127.0.0.1:7233 and keeps its data in ./.motcua) and run this command from
+the same folder, or point --address, --namespace and --data at it.`
+
+func (f *engineFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.address, "address", "127.0.0.1:7233", "Temporal frontend host:port")
+	fl.StringVar(&f.namespace, "namespace", "default", "Temporal namespace")
+	fl.StringVar(&f.data, "data", ".motcua", "data folder of the engine: read model DATA/read.db, uploaded files DATA/files, results DATA/results")
+	fl.StringVar(&f.readModel, "read-model", "", "read model DSN (a postgres:// URL or a SQLite file); default DATA/read.db")
+	fl.StringVar(&f.definitions, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
+	fl.DurationVar(&f.timeout, "timeout", time.Minute, "how long to wait for the engine")
+}
+
+// engine is an open connection to the engine.
+type engine struct {
+	svc   *service.Service
+	close func()
+}
+
+// open connects to Temporal (lazily: nothing is dialled before the first
+// call) and opens the read model. needCatalog makes a catalog that does
+// not load an error; otherwise the commands that do not need it run with
+// an empty one.
+func (f *engineFlags) open(ctx context.Context, needCatalog bool) (*engine, error) {
+	if fi, err := os.Stat(f.data); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("data folder %s does not exist: start the engine with 'motcua dev --data %s', or give --data", f.data, f.data)
+	}
+	cat, err := definitions.LoadCatalog(f.definitions)
+	if err != nil {
+		if needCatalog {
+			return nil, fmt.Errorf("loading the catalog from %s (give --definitions): %w", f.definitions, err)
+		}
+		cat = &definitions.Catalog{}
+	}
+	dsn := f.readModel
+	if dsn == "" {
+		dsn = filepath.Join(f.data, "read.db")
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	c, err := client.NewLazyClient(client.Options{HostPort: f.address, Namespace: f.namespace, Logger: quiet})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("temporal client for %s: %w", f.address, err)
+	}
+	svc, err := service.New(service.Options{Client: c, Store: st, Catalog: cat,
+		FilesDir: filepath.Join(f.data, "files"), ResultsDir: filepath.Join(f.data, "results")})
+	if err != nil {
+		c.Close()
+		st.Close()
+		return nil, err
+	}
+	return &engine{svc: svc, close: func() { c.Close(); st.Close() }}, nil
+}
+
+// context bounds a command by --timeout.
+func (f *engineFlags) context(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithTimeout(ctx, f.timeout)
+}
+
+// report turns the service's errors into what the user reads: one line per
+// problem of a *ValidationError, the workflow's message for a rejected
+// action; both exit 1.
+func (f *engineFlags) report(s streams, err error) error {
+	if err == nil {
+		return nil
+	}
+	var verr *service.ValidationError
+	var rej *service.RejectedError
+	var unavailable *serviceerror.Unavailable
+	switch {
+	case errors.As(err, &verr):
+		for _, p := range verr.Problems {
+			fmt.Fprintln(s.err, p.String())
+		}
+		return exitError{code: 1}
+	case errors.As(err, &rej):
+		fmt.Fprintf(s.err, "motcua: rejected: %s\n", rej.Message)
+		return exitError{code: 1}
+	case errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded), strings.Contains(err.Error(), "connection refused"):
+		return fmt.Errorf("%w\n(is the engine running at %s, namespace %s? start it with 'motcua dev')", err, f.address, f.namespace)
+	}
+	return err
+}
+
+// parseActor reads ROLE@AGENCY.
+func parseActor(as, officer string) (dossier.Actor, error) {
+	i := strings.LastIndex(as, "@")
+	if as == "" {
+		return dossier.Actor{}, usageError{errors.New("--as ROLE@AGENCY is required, e.g. --as mot_cua@ubnd_xa")}
+	}
+	if i <= 0 || i == len(as)-1 {
+		return dossier.Actor{}, usageError{fmt.Errorf("--as %q: write ROLE@AGENCY, e.g. mot_cua@ubnd_xa", as)}
+	}
+	if officer == "" {
+		officer = defaultOfficer()
+	}
+	return dossier.Actor{ID: officer, Role: as[:i], Agency: as[i+1:]}, nil
+}
+
+// defaultOfficer is the officer id recorded when --officer is not given:
+// the user name of the operating system.
+func defaultOfficer() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "cli"
+}
+
+// keyValues parses repeated KEY=VALUE flags.
+func keyValues(flag string, values []string) (map[string]string, []string, error) {
+	out := map[string]string{}
+	var order []string
+	for _, kv := range values {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, nil, usageError{fmt.Errorf("--%s %q: write KEY=VALUE", flag, kv)}
+		}
+		if _, dup := out[k]; dup {
+			return nil, nil, usageError{fmt.Errorf("--%s %s is given twice", flag, k)}
+		}
+		out[k] = v
+		order = append(order, k)
+	}
+	return out, order, nil
+}
+
+// uploads opens the files of repeated --file COMPONENT=PATH flags. A file
+// that cannot be read is a problem of its component.
+func uploads(values []string) ([]service.Upload, func(), error) {
+	files, order, err := keyValues("file", values)
+	if err != nil {
+		return nil, func() {}, err
+	}
+	var (
+		out      []service.Upload
+		opened   []*os.File
+		problems []service.Problem
+	)
+	closeAll := func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}
+	for _, id := range order {
+		path := files[id]
+		fh, err := os.Open(path)
+		if err == nil {
+			var fi os.FileInfo
+			if fi, err = fh.Stat(); err == nil && fi.IsDir() {
+				err = errors.New("it is a folder")
+			}
+			if err != nil {
+				fh.Close()
+			}
+		}
+		if err != nil {
+			problems = append(problems, service.Problem{Field: id, Message: fmt.Sprintf("cannot read %s: %v", path, unwrapPath(err))})
+			continue
+		}
+		opened = append(opened, fh)
+		out = append(out, service.Upload{ID: id, FileName: filepath.Base(path), Data: fh})
+	}
+	if len(problems) > 0 {
+		closeAll()
+		return nil, func() {}, &service.ValidationError{Problems: problems}
+	}
+	return out, closeAll, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// stateOutput writes a dossier's state as text or JSON.
+func writeState(s streams, format string, st dossier.State, cat *definitions.Catalog) error {
+	if format == "json" {
+		enc := json.NewEncoder(s.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	printState(s.out, st, cat, time.Now())
+	return nil
+}
+
+// formatFlag adds --format text|json.
+func formatFlag(cmd *cobra.Command, format *string) {
+	cmd.Flags().StringVar(format, "format", "text", "output format: text or json")
+}
+
+// notFound words a dossier the engine does not know.
+func notFound(err error, code string) error {
+	if errors.Is(err, service.ErrNotFound) {
+		return fmt.Errorf("no dossier %s: neither the engine nor the read model knows it", code)
+	}
+	return err
+}
