@@ -248,3 +248,24 @@ func notFound(err error, code string) error {
 	}
 	return err
 }
+
+// stateAction checks --format, opens the engine, runs an action on dossier
+// code through the service and prints the state it answers with.
+func (f *engineFlags) stateAction(cmd *cobra.Command, s streams, format, code string,
+	action func(ctx context.Context, svc *service.Service) (dossier.State, error)) error {
+	if err := checkFormat(format, "text", "json"); err != nil {
+		return err
+	}
+	ctx, cancel := f.context(cmd)
+	defer cancel()
+	eng, err := f.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer eng.close()
+	st, err := action(ctx, eng.svc)
+	if err != nil {
+		return f.report(s, notFound(err, code))
+	}
+	return writeState(s, format, st, eng.svc.Catalog())
+}

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"github.com/motcua/motcua/internal/service"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,21 +59,9 @@ the dossier still counts as late.` + engineHelp,
 			if req.NewAppointment, err = parseAppointment(newAt); err != nil {
 				return err
 			}
-			if err := checkFormat(format, "text", "json"); err != nil {
-				return err
-			}
-			ctx, cancel := ef.context(cmd)
-			defer cancel()
-			eng, err := ef.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer eng.close()
-			st, err := eng.svc.Extend(ctx, args[0], req)
-			if err != nil {
-				return ef.report(s, notFound(err, args[0]))
-			}
-			return writeState(s, format, st, eng.svc.Catalog())
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
+				return svc.Extend(ctx, args[0], req)
+			})
 		},
 	}
 	ef.add(cmd)

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/service"
 
 	"github.com/spf13/cobra"
 
@@ -32,21 +35,9 @@ amount at least what is due.` + engineHelp,
 			if req.Amount < 0 {
 				return usageError{errors.New("--amount must not be negative")}
 			}
-			if err := checkFormat(format, "text", "json"); err != nil {
-				return err
-			}
-			ctx, cancel := ef.context(cmd)
-			defer cancel()
-			eng, err := ef.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer eng.close()
-			st, err := eng.svc.Pay(ctx, args[0], req)
-			if err != nil {
-				return ef.report(s, notFound(err, args[0]))
-			}
-			return writeState(s, format, st, eng.svc.Catalog())
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
+				return svc.Pay(ctx, args[0], req)
+			})
 		},
 	}
 	ef.add(cmd)

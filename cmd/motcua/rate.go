@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"github.com/motcua/motcua/internal/service"
 
 	"github.com/spf13/cobra"
 
@@ -33,23 +35,11 @@ không hài lòng, with a comment), once, after the result was returned
 			if satisfied == dissatisfied {
 				return usageError{errors.New("give exactly one of --satisfied and --dissatisfied")}
 			}
-			if err := checkFormat(format, "text", "json"); err != nil {
-				return err
-			}
 			req.Actor = dossier.Actor{ID: applicantID, Role: dossier.RoleApplicant}
 			req.Satisfied = satisfied
-			ctx, cancel := ef.context(cmd)
-			defer cancel()
-			eng, err := ef.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer eng.close()
-			st, err := eng.svc.Rate(ctx, args[0], req)
-			if err != nil {
-				return ef.report(s, notFound(err, args[0]))
-			}
-			return writeState(s, format, st, eng.svc.Catalog())
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
+				return svc.Rate(ctx, args[0], req)
+			})
 		},
 	}
 	ef.add(cmd)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"github.com/motcua/motcua/internal/service"
 
 	"github.com/spf13/cobra"
 
@@ -30,22 +32,10 @@ and only before the dossier is finished.` + engineHelp,
 			if applicantID == "" || req.Reason == "" {
 				return usageError{errors.New("--applicant-id and --reason are required")}
 			}
-			if err := checkFormat(format, "text", "json"); err != nil {
-				return err
-			}
 			req.Actor = dossier.Actor{ID: applicantID, Role: dossier.RoleApplicant}
-			ctx, cancel := ef.context(cmd)
-			defer cancel()
-			eng, err := ef.open(ctx, false)
-			if err != nil {
-				return err
-			}
-			defer eng.close()
-			st, err := eng.svc.Withdraw(ctx, args[0], req)
-			if err != nil {
-				return ef.report(s, notFound(err, args[0]))
-			}
-			return writeState(s, format, st, eng.svc.Catalog())
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
+				return svc.Withdraw(ctx, args[0], req)
+			})
 		},
 	}
 	ef.add(cmd)
