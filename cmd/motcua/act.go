@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"errors"
-	"github.com/motcua/motcua/internal/dossier"
-	"github.com/motcua/motcua/internal/service"
 
 	"github.com/spf13/cobra"
 
+	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/workflows"
 )
 
