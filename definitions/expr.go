@@ -20,7 +20,7 @@ func newExprEnv(def *Definition) *exprEnv {
 	for _, c := range def.Components {
 		for _, f := range c.Form {
 			if f.ID != "" && !reservedNames[f.ID] {
-				vars[f.ID] = sampleValue(f.Type)
+				vars[f.ID] = ZeroValue(f.Type)
 			}
 		}
 	}
@@ -54,7 +54,7 @@ func EvalCondition(p *Plan, src string, values map[string]any, mode, channel str
 	env := map[string]any{"mode": mode, "channel": channel}
 	for _, c := range p.Components {
 		for _, f := range c.Form {
-			env[f.ID] = sampleValue(f.Type)
+			env[f.ID] = ZeroValue(f.Type)
 		}
 	}
 	for k, v := range values {

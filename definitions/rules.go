@@ -129,8 +129,9 @@ func filledValue(fieldType string) any {
 	}
 }
 
-// sampleValue is a value of the Go type a form field of this type holds.
-func sampleValue(fieldType string) any {
+// ZeroValue is the value, of the Go type a form field of this type holds,
+// that a missing field takes in conditions and validation.
+func ZeroValue(fieldType string) any {
 	switch fieldType {
 	case "integer":
 		return int64(0)
@@ -161,7 +162,7 @@ func checkFormRules(rules, fieldType string) (err error) {
 			err = fmt.Errorf("invalid rules %q for a %s field: %s", rules, fieldType, msg)
 		}
 	}()
-	_ = formRules.Var(sampleValue(fieldType), rules)
+	_ = formRules.Var(ZeroValue(fieldType), rules)
 	_ = formRules.Var(filledValue(fieldType), rules)
 	return nil
 }

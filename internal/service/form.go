@@ -48,7 +48,7 @@ func convertForm(p *definitions.Plan, raw map[string]string, partial bool) (map[
 		}
 		var value any
 		if text == "" {
-			value = zeroValue(f.Type)
+			value = definitions.ZeroValue(f.Type)
 		} else {
 			v, err := convertValue(f, text)
 			if err != nil {
@@ -87,21 +87,6 @@ func fieldList(p *definitions.Plan) string {
 		return "none"
 	}
 	return strings.Join(ids, ", ")
-}
-
-// zeroValue is the value a missing field of the type holds; it matches
-// what definitions.EvalCondition assumes.
-func zeroValue(fieldType string) any {
-	switch fieldType {
-	case "integer":
-		return int64(0)
-	case "number":
-		return float64(0)
-	case "boolean":
-		return false
-	default:
-		return ""
-	}
 }
 
 // convertValue converts the text of a field to its type.
