@@ -5,7 +5,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/dossier"
 )
 
@@ -34,7 +33,6 @@ func TestExampleProceduresHappyPath(t *testing.T) {
 				last := h.rec.projections[len(h.rec.projections)-1]
 				require.Equal(t, len(s.Timeline), last.Seq, "the last projection carries the whole timeline")
 				require.Equal(t, dossier.StatusReturned, last.Snapshot.Status)
-				_ = definitions.KindPay
 			})
 		}
 	}

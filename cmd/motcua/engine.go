@@ -174,6 +174,17 @@ func keyValues(flag string, values []string) (map[string]string, []string, error
 	return out, order, nil
 }
 
+// formAndFiles reads repeated --field FIELD=VALUE and --file COMPONENT=PATH
+// flags. release closes the opened files and is safe to call on error.
+func formAndFiles(fields, files []string) (form map[string]string, ups []service.Upload, release func(), err error) {
+	form, _, err = keyValues("field", fields)
+	if err != nil {
+		return nil, nil, func() {}, err
+	}
+	ups, release, err = uploads(files)
+	return form, ups, release, err
+}
+
 // uploads opens the files of repeated --file COMPONENT=PATH flags. A file
 // that cannot be read is a problem of its component.
 func uploads(values []string) ([]service.Upload, func(), error) {

@@ -41,17 +41,12 @@ dossier keeps its code and its history.` + engineHelp,
 			if err := checkFormat(format, "text", "json"); err != nil {
 				return err
 			}
-			form, _, err := keyValues("field", fields)
+			form, ups, release, err := formAndFiles(fields, files)
+			defer release()
 			if err != nil {
-				return err
+				return ef.report(s, err) // usage errors pass through unchanged
 			}
-			req.Form = form
-			ups, closeFiles, err := uploads(files)
-			defer closeFiles()
-			if err != nil {
-				return ef.report(s, err)
-			}
-			req.Components = ups
+			req.Form, req.Components = form, ups
 			ctx, cancel := ef.context(cmd)
 			defer cancel()
 			eng, err := ef.open(ctx, true)
