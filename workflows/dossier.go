@@ -7,6 +7,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -784,8 +785,10 @@ func (r *run) state(withTimeline bool) dossier.State {
 	if s.CurrentSteps == nil {
 		s.CurrentSteps = []string{}
 	}
+	s.Components = slices.Clone(r.in.Components)
 	if withTimeline {
 		s.Timeline = slices.Clone(r.timeline)
+		s.Form = maps.Clone(r.in.Form)
 	}
 	if r.st.Result != nil {
 		res := *r.st.Result

@@ -196,34 +196,40 @@ const (
 // State is what the state query returns and what an accepted action
 // answers with.
 type State struct {
-	Code                  string        `json:"code"`
-	ProcedureCode         string        `json:"procedure_code"`
-	PlanHash              string        `json:"plan_hash"`
-	Mode                  string        `json:"mode"`
-	Channel               string        `json:"channel"`
-	Agency                string        `json:"agency"`
-	Applicant             Applicant     `json:"applicant"`
-	Status                Status        `json:"status"`
-	StatusName            string        `json:"status_name"`
-	ReceivedAt            time.Time     `json:"received_at"`
-	AcceptedAt            time.Time     `json:"accepted_at,omitempty"`
-	AppointmentAt         time.Time     `json:"appointment_at,omitempty"`
-	OriginalAppointmentAt time.Time     `json:"original_appointment_at,omitempty"` // kept when extended
-	Extended              bool          `json:"extended,omitempty"`
-	CurrentSteps          []string      `json:"current_steps"`
-	OpenTasks             []Task        `json:"open_tasks"`
-	Paused                bool          `json:"paused"`
-	PausedSince           time.Time     `json:"paused_since,omitempty"`
-	PausedTotal           time.Duration `json:"paused_total"` // working time spent waiting for supplements
-	Supplements           int           `json:"supplements"`
-	FeesDue               int64         `json:"fees_due,omitempty"`
-	PaidOnline            bool          `json:"paid_online,omitempty"`
-	Result                *Result       `json:"result,omitempty"`
-	Rating                *Rating       `json:"rating,omitempty"`
-	FinishedAt            time.Time     `json:"finished_at,omitempty"`
-	ReturnedAt            time.Time     `json:"returned_at,omitempty"`
-	Timeliness            Timeliness    `json:"timeliness,omitempty"`
-	Timeline              []Event       `json:"timeline"`
+	Code          string    `json:"code"`
+	ProcedureCode string    `json:"procedure_code"`
+	PlanHash      string    `json:"plan_hash"`
+	Mode          string    `json:"mode"`
+	Channel       string    `json:"channel"`
+	Agency        string    `json:"agency"`
+	Applicant     Applicant `json:"applicant"`
+	// Components are the dossier's files as now held, supplements
+	// included; only their hashes, the files stay outside Temporal.
+	Components []ComponentRef `json:"components,omitempty"`
+	// Form is the e-form data as now held; only the state query carries
+	// it, the read model does not keep it.
+	Form                  map[string]any `json:"form,omitempty"`
+	Status                Status         `json:"status"`
+	StatusName            string         `json:"status_name"`
+	ReceivedAt            time.Time      `json:"received_at"`
+	AcceptedAt            time.Time      `json:"accepted_at,omitempty"`
+	AppointmentAt         time.Time      `json:"appointment_at,omitempty"`
+	OriginalAppointmentAt time.Time      `json:"original_appointment_at,omitempty"` // kept when extended
+	Extended              bool           `json:"extended,omitempty"`
+	CurrentSteps          []string       `json:"current_steps"`
+	OpenTasks             []Task         `json:"open_tasks"`
+	Paused                bool           `json:"paused"`
+	PausedSince           time.Time      `json:"paused_since,omitempty"`
+	PausedTotal           time.Duration  `json:"paused_total"` // working time spent waiting for supplements
+	Supplements           int            `json:"supplements"`
+	FeesDue               int64          `json:"fees_due,omitempty"`
+	PaidOnline            bool           `json:"paid_online,omitempty"`
+	Result                *Result        `json:"result,omitempty"`
+	Rating                *Rating        `json:"rating,omitempty"`
+	FinishedAt            time.Time      `json:"finished_at,omitempty"`
+	ReturnedAt            time.Time      `json:"returned_at,omitempty"`
+	Timeliness            Timeliness     `json:"timeliness,omitempty"`
+	Timeline              []Event        `json:"timeline"`
 }
 
 // Result is the signed result of a dossier.
