@@ -23,11 +23,12 @@
 // # Idempotence
 //
 // A projection carries the events since the previous one and the complete
-// snapshot and open tasks after the change, tagged with the sequence of its
-// last event. Events are keyed by (workflow id, seq) and inserted once; the
-// snapshot and the tasks replace what is stored only when the projection's
-// sequence is newer than the workflow's mark. Retries and reordering of the
-// projection activity therefore change nothing.
+// snapshot (components included) and open tasks after the change, tagged
+// with the sequence of its last event. Events are keyed by (workflow id,
+// seq) and inserted once; the snapshot and the tasks replace what is
+// stored only when the projection's sequence is newer than the workflow's
+// mark. Retries and reordering of the projection activity therefore change
+// nothing.
 //
 // # Consultation children
 //
@@ -36,8 +37,15 @@
 // code and no snapshot. DossierGet and TaskGet look across every workflow of
 // a dossier code.
 //
+// # Audit log
+//
+// The audit_log table, written by AuditAppend and read by AuditList, is
+// the exception: it records requests, not projections, and is the only
+// copy, so it is not rebuilt by replaying them.
+//
 // # Errors
 //
 // Methods wrap errors with what they were doing; a missing dossier or task
-// is ErrNotFound, to be tested with errors.Is.
+// is ErrNotFound, a parameter out of its domain ErrInvalid, to be tested
+// with errors.Is.
 package store

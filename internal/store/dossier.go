@@ -59,6 +59,7 @@ type dossierRow struct {
 	RatedAt               dbTime       `db:"rated_at"`
 	LastSeq               int          `db:"last_seq"`
 	UpdatedAt             dbTime       `db:"updated_at"`
+	Components            string       `db:"components"`
 }
 
 var dossierSelect = "SELECT " + strings.Join(dossierColumns, ", ") + " FROM dossiers"
@@ -92,6 +93,12 @@ func (r *dossierRow) state() (dossier.State, error) {
 	if err := json.Unmarshal([]byte(r.CurrentSteps), &st.CurrentSteps); err != nil {
 		return st, fmt.Errorf("reading current steps of %s: %w", r.Code, err)
 	}
+	if err := json.Unmarshal([]byte(r.Components), &st.Components); err != nil {
+		return st, fmt.Errorf("reading components of %s: %w", r.Code, err)
+	}
+	if len(st.Components) == 0 {
+		st.Components = nil // as a snapshot without components has them
+	}
 	if r.ResultCode != "" || r.ResultKind != "" {
 		st.Result = &dossier.Result{
 			Code:     r.ResultCode,
@@ -110,10 +117,10 @@ func (r *dossierRow) state() (dossier.State, error) {
 	return st, nil
 }
 
-// DossierGet returns a dossier as last projected: its snapshot, the
-// timeline of every workflow of the dossier (its own and its consultation
-// children) ordered by time, then workflow and sequence, and the open tasks
-// of all of them. It returns ErrNotFound when the dossier has no snapshot
+// DossierGet returns a dossier as last projected: its snapshot (components
+// included, the e-form not), the timeline of every workflow of the dossier
+// (its own and its consultation children) ordered by time, then workflow
+// and sequence, and the open tasks of all of them. It returns ErrNotFound when the dossier has no snapshot
 // in the read model.
 func (s *Store) DossierGet(ctx context.Context, code string) (dossier.State, error) {
 	st, err := s.dossierGet(ctx, code)
@@ -201,20 +208,20 @@ func (s *Store) timeline(ctx context.Context, tx *sqlx.Tx, code string) ([]dossi
 	return events, nil
 }
 
-// DossierListParams filters and pages DossierList. Empty fields do not
-// filter.
+// DossierListParams filters and pages DossierList and DossierCount. Empty
+// fields do not filter; the filters that are set must all hold.
 type DossierListParams struct {
 	Procedure   string         // procedure code
 	Agency      string         // the agency handling the dossier
 	Status      dossier.Status // 0: any status
-	ApplicantID string
-	Limit       int // default DefaultLimit, at most MaxLimit
-	Offset      int
+	ApplicantID string         // the applicant's identifier: a citizen's "my dossiers"
+	Limit       int            // default DefaultLimit, at most MaxLimit; DossierCount ignores it
+	Offset      int            // DossierCount ignores it
 }
 
-// DossierList returns dossiers, newest received first (then by code,
-// descending), without their timelines and tasks.
-func (s *Store) DossierList(ctx context.Context, p DossierListParams) ([]dossier.State, error) {
+// where returns the WHERE clause (empty, or starting with " WHERE ") and
+// its arguments.
+func (p DossierListParams) where() (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -235,11 +242,18 @@ func (s *Store) DossierList(ctx context.Context, p DossierListParams) ([]dossier
 	if p.ApplicantID != "" {
 		add("applicant_id = ?", p.ApplicantID)
 	}
-	q := dossierSelect
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", nil
 	}
-	q += " ORDER BY received_at DESC, code DESC LIMIT ? OFFSET ?"
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// DossierList returns dossiers, newest received first (then by code,
+// descending), with their components but without their timelines and
+// tasks.
+func (s *Store) DossierList(ctx context.Context, p DossierListParams) ([]dossier.State, error) {
+	where, args := p.where()
+	q := dossierSelect + where + " ORDER BY received_at DESC, code DESC LIMIT ? OFFSET ?"
 	args = append(args, limit(p.Limit), max(p.Offset, 0))
 
 	var rows []dossierRow
@@ -255,6 +269,39 @@ func (s *Store) DossierList(ctx context.Context, p DossierListParams) ([]dossier
 		out[i] = st
 	}
 	return out, nil
+}
+
+// DossierCount returns how many dossiers DossierList would return without
+// Limit and Offset, for pagination.
+func (s *Store) DossierCount(ctx context.Context, p DossierListParams) (int, error) {
+	where, args := p.where()
+	var n int
+	if err := s.read.GetContext(ctx, &n, s.rebind("SELECT COUNT(*) FROM dossiers"+where), args...); err != nil {
+		return 0, fmt.Errorf("counting dossiers: %w", err)
+	}
+	return n, nil
+}
+
+// DossierHasFile reports whether a dossier's components, as last
+// projected, include a file with the given SHA-256 (compared exactly, as
+// the lowercase hex the components carry). It is false, without error,
+// for an unknown dossier or an empty hash. The dossier's result document
+// is not a component and is not looked at.
+func (s *Store) DossierHasFile(ctx context.Context, code, sha256 string) (bool, error) {
+	if sha256 == "" {
+		return false, nil
+	}
+	q := `SELECT EXISTS (SELECT 1 FROM dossiers d, json_each(d.components) c
+		WHERE d.code = ? AND json_extract(c.value, '$.sha256') = ?)`
+	if s.pg {
+		q = `SELECT EXISTS (SELECT 1 FROM dossiers
+		WHERE code = ? AND components @> jsonb_build_array(jsonb_build_object('sha256', ?::text)))`
+	}
+	var ok bool
+	if err := s.read.GetContext(ctx, &ok, s.rebind(q), code, sha256); err != nil {
+		return false, fmt.Errorf("looking for file %s in dossier %s: %w", sha256, code, err)
+	}
+	return ok, nil
 }
 
 // EventCount returns how many events of a workflow the read model holds.

@@ -23,6 +23,16 @@ const migrationTable = "read_model_migrations"
 // migrate applies the pending migrations. On PostgreSQL, concurrent
 // starters (several api or worker processes) wait on an advisory lock.
 func migrate(ctx context.Context, db *sql.DB, pg bool) error {
+	p, err := migrationProvider(db, pg)
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// migrationProvider returns the goose provider of the dialect's migrations.
+func migrationProvider(db *sql.DB, pg bool) (*goose.Provider, error) {
 	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
 	opts := []goose.ProviderOption{
 		goose.WithTableName(migrationTable),
@@ -34,14 +44,9 @@ func migrate(ctx context.Context, db *sql.DB, pg bool) error {
 	}
 	fsys, err := fs.Sub(migrations, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p, err := goose.NewProvider(dialect, db, fsys, opts...)
-	if err != nil {
-		return err
-	}
-	_, err = p.Up(ctx)
-	return err
+	return goose.NewProvider(dialect, db, fsys, opts...)
 }
 
 // schemaLocker serialises migrations per PostgreSQL schema with a blocking

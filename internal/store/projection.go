@@ -122,7 +122,7 @@ var dossierColumns = []string{
 	"timeliness", "result_code", "result_kind", "result_name", "result_sha256",
 	"result_signed_by", "result_signed_at", "result_delivery", "result_refusal",
 	"result_is_document", "has_fee", "e_result", "digitised", "reused_components",
-	"rating_satisfied", "rating_comment", "rated_at", "last_seq", "updated_at",
+	"rating_satisfied", "rating_comment", "rated_at", "last_seq", "updated_at", "components",
 }
 
 var dossierUpsertSQL = func() string {
@@ -151,6 +151,10 @@ func (s *Store) dossierUpsert(ctx context.Context, tx *sqlx.Tx, p dossier.Projec
 	if err != nil {
 		return err
 	}
+	components, err := json.Marshal(nonNil(st.Components))
+	if err != nil {
+		return err
+	}
 	var r dossier.Result
 	if st.Result != nil {
 		r = *st.Result
@@ -172,7 +176,7 @@ func (s *Store) dossierUpsert(ctx context.Context, tx *sqlx.Tx, p dossier.Projec
 		string(st.Timeliness), r.Code, r.Kind, r.Name, r.SHA256,
 		r.SignedBy, s.at(r.SignedAt), r.Delivery, r.Refusal,
 		f.ResultIsDocument, f.HasFee, f.EResult, f.Digitised, f.ReusedComponents,
-		satisfied, comment, s.at(ratedAt), p.Seq, s.at(time.Now()),
+		satisfied, comment, s.at(ratedAt), p.Seq, s.at(time.Now()), string(components),
 	}
 	if _, err := tx.ExecContext(ctx, s.rebind(dossierUpsertSQL), args...); err != nil {
 		return fmt.Errorf("writing dossier %s: %w", st.Code, err)

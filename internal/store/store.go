@@ -21,6 +21,11 @@ import (
 // in the read model. Test for it with errors.Is.
 var ErrNotFound = errors.New("not found")
 
+// ErrInvalid is returned, wrapped, when a parameter is out of its domain
+// (an unknown Due filter, an unknown audit decision): the caller's mistake,
+// not the database's. Test for it with errors.Is.
+var ErrInvalid = errors.New("invalid parameter")
+
 // Default and largest page sizes of the list methods.
 const (
 	DefaultLimit = 100

@@ -531,6 +531,8 @@ func exercise(t *testing.T, newDSN func(t *testing.T) string) {
 		require.Len(t, st.OpenTasks, 1)
 		require.Equal(t, "t#"+string(rune('a'+20)), st.OpenTasks[0].ID)
 	})
+
+	exerciseMore(t, setup) // store_more_test.go
 }
 
 // at is a time in Vietnam.
@@ -564,6 +566,7 @@ func projection(code string, seq int, status dossier.Status) dossier.Projection 
 			Channel:               dossier.ChannelOnline,
 			Agency:                "UBND-X",
 			Applicant:             dossier.Applicant{ID: "CCCD-1", Name: "Nguyễn Văn A", Contact: "a@example.vn"},
+			Components:            components(code),
 			Status:                status,
 			ReceivedAt:            received,
 			AcceptedAt:            received.Add(30 * time.Minute),
