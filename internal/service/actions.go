@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -231,17 +232,17 @@ func (s *Service) Supplement(ctx context.Context, code string, req SupplementReq
 	}
 	form, formProblems := convertForm(plan, req.Form, true)
 	problems = append(problems, formProblems...)
-	files, compProblems, err := s.checkComponents(plan, cur.Mode, cur.Channel, form, req.Components, nil, false)
+	files, compProblems, err := s.checkComponents(ctx, plan, cur.Mode, cur.Channel, form, req.Components, nil, false)
 	if err != nil {
 		return dossier.State{}, err
 	}
 	problems = append(problems, compProblems...)
 	if len(problems) > 0 {
-		s.discard(files, false)
+		s.discard(ctx, files, false)
 		return dossier.State{}, &ValidationError{Problems: problems}
 	}
-	if err := s.commit(files); err != nil {
-		s.discard(files, true)
+	if err := s.commit(ctx, files); err != nil {
+		s.discard(ctx, files, true)
 		return dossier.State{}, err
 	}
 	refs := make([]dossier.ComponentRef, len(files))
@@ -254,9 +255,10 @@ func (s *Service) Supplement(ctx context.Context, code string, req SupplementReq
 	}
 	st, err := s.update(ctx, code, code, workflows.UpdateSupplement, wreq)
 	if err != nil {
-		s.discard(files, true)
+		s.discard(ctx, files, true)
 		return dossier.State{}, err
 	}
+	s.discard(ctx, files, false) // the workflow holds them: they stay
 	return s.after(ctx, code, st)
 }
 
@@ -306,7 +308,21 @@ func (s *Service) act(ctx context.Context, code, name string, arg any) (dossier.
 // update sends an Update and waits for it to complete. A rejection (or a
 // failure of the handler) becomes a *RejectedError with the workflow's
 // message.
-func (s *Service) update(ctx context.Context, code, workflowID, name string, arg any) (dossier.State, error) {
+func (s *Service) update(ctx context.Context, code, workflowID, name string, arg any) (_ dossier.State, err error) {
+	if s.observe != nil {
+		began := time.Now()
+		defer func() {
+			var rej *RejectedError
+			outcome := "accepted"
+			switch {
+			case errors.As(err, &rej):
+				outcome = "rejected"
+			case err != nil:
+				outcome = "error"
+			}
+			s.observe(name, outcome, time.Since(began))
+		}()
+	}
 	h, err := s.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
@@ -337,6 +353,10 @@ func (s *Service) closedOrMissing(ctx context.Context, code string) error {
 // after returns the dossier's state, with its timeline, after an accepted
 // action; the update's own answer when the dossier cannot be read.
 func (s *Service) after(ctx context.Context, code string, answered dossier.State) (dossier.State, error) {
+	// The dossier just answered an update, so it runs: ask it straight.
+	if st, err := s.query(ctx, code); err == nil {
+		return st, nil
+	}
 	st, err := s.Status(ctx, code)
 	if err != nil {
 		return answered, nil
@@ -350,11 +370,10 @@ func (s *Service) VerifyResult(ctx context.Context, resultCode string) (signing.
 	if s.results == "" {
 		return signing.VerifiedSignature{}, errors.New("service: no results folder (Options.ResultsDir)")
 	}
-	resultCode = strings.TrimSpace(resultCode)
-	if resultCode == "" || strings.ContainsAny(resultCode, `/\`) || strings.HasPrefix(resultCode, ".") {
-		return signing.VerifiedSignature{}, fmt.Errorf("%q is not a result code (<dossier code>-KQ<n>): %w", resultCode, ErrNotFound)
+	resultCode, doc, sig, err := s.resultPaths(resultCode)
+	if err != nil {
+		return signing.VerifiedSignature{}, err
 	}
-	doc, sig := ResultPaths(s.results, resultCode)
 	if _, err := os.Stat(sig); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return signing.VerifiedSignature{}, fmt.Errorf("result %s: %w", resultCode, ErrNotFound)
@@ -362,6 +381,18 @@ func (s *Service) VerifyResult(ctx context.Context, resultCode string) (signing.
 		return signing.VerifiedSignature{}, err
 	}
 	return signing.VerifyFiles(doc, sig, s.roots)
+}
+
+// resultPaths checks a result code and returns it trimmed, with its files
+// in ResultsDir. A code that could name a file elsewhere is ErrNotFound.
+func (s *Service) resultPaths(resultCode string) (code, doc, sig string, err error) {
+	code = strings.TrimSpace(resultCode)
+	if code == "" || strings.ContainsAny(code, `/\`) || strings.HasPrefix(code, ".") ||
+		strings.ContainsFunc(code, unicode.IsControl) {
+		return "", "", "", fmt.Errorf("%q is not a result code (<dossier code>-KQ<n>): %w", code, ErrNotFound)
+	}
+	doc, sig = ResultPaths(s.results, code)
+	return code, doc, sig, nil
 }
 
 // ResultPaths returns the document and signature files of a result code in

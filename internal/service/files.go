@@ -1,19 +1,17 @@
 package service
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/blobstore"
 	"github.com/motcua/motcua/internal/dossier"
 )
 
@@ -36,7 +34,6 @@ const (
 	// definition sets none.
 	DefaultMaxSizeMB = 10
 	mb               = 1 << 20
-	tmpDir           = ".tmp"
 )
 
 // contentTypes are the sniffed content types (net/http.DetectContentType)
@@ -62,25 +59,16 @@ var typeNames = map[string]string{
 	"xlsx": "an Excel workbook", "xml": "an XML document",
 }
 
-// fileStore keeps uploaded files content-addressed: <dir>/<sha[:2]>/<sha>.
-type fileStore struct{ dir string }
-
-// staged is an upload written to a temporary file and checked.
-type staged struct {
+// upload is an uploaded file staged in the file store and checked.
+type upload struct {
 	ref  dossier.ComponentRef
-	tmp  string // the temporary file; "" once committed or dropped
-	made bool   // commit created the stored file (it did not exist)
+	blob *blobstore.Staged
 }
 
-// Path returns where the file of a hash is stored.
-func (st *fileStore) Path(sha string) string {
-	return filepath.Join(st.dir, sha[:2], sha)
-}
-
-// stage reads an upload into a temporary file under the store, hashing it
-// and checking its type and size against the component. It returns the
-// problem found, if any; the temporary file is removed on a problem.
-func (st *fileStore) stage(c definitions.Component, u Upload) (*staged, string, error) {
+// stage reads an upload into the file store, staged, and checks its type
+// and size against the component. It returns the problem found, if any;
+// nothing is kept on a problem.
+func (s *Service) stage(ctx context.Context, c definitions.Component, u Upload) (*upload, string, error) {
 	types := c.FileTypes
 	if len(types) == 0 {
 		types = DefaultFileTypes
@@ -100,51 +88,45 @@ func (st *fileStore) stage(c definitions.Component, u Upload) (*staged, string, 
 	if limitMB <= 0 {
 		limitMB = DefaultMaxSizeMB
 	}
-	limit := int64(limitMB) * mb
 
-	tmps := filepath.Join(st.dir, tmpDir)
-	if err := os.MkdirAll(tmps, 0o750); err != nil {
-		return nil, "", fmt.Errorf("storing uploads: %w", err)
-	}
-	f, err := os.CreateTemp(tmps, "upload-*")
-	if err != nil {
-		return nil, "", fmt.Errorf("storing uploads: %w", err)
-	}
-	drop := func() { f.Close(); os.Remove(f.Name()) }
-	h := sha256.New()
-	head := &headBuffer{max: 512}
-	n, err := io.Copy(io.MultiWriter(f, h, head), io.LimitReader(u.Data, limit+1))
-	if err != nil {
-		drop()
-		return nil, "", fmt.Errorf("reading %s: %w", u.FileName, err)
+	src := &uploadReader{r: u.Data}
+	b, err := s.files.Stage(ctx, src, int64(limitMB)*mb)
+	var tooLarge *blobstore.TooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, fmt.Sprintf("file %q is larger than the %d MB allowed", u.FileName, limitMB), nil
+	case src.err != nil:
+		return nil, "", fmt.Errorf("reading %s: %w", u.FileName, src.err)
+	case err != nil:
+		return nil, "", fmt.Errorf("storing %s: %w", u.FileName, err)
 	}
 	problem := ""
-	switch {
-	case n == 0:
+	if b.Size == 0 {
 		problem = fmt.Sprintf("file %q is empty", u.FileName)
-	case n > limit:
-		problem = fmt.Sprintf("file %q is larger than the %d MB allowed", u.FileName, limitMB)
-	default:
-		sniffed := http.DetectContentType(head.b)
-		if !matchesType(ext, sniffed) {
-			mime, _, _ := strings.Cut(sniffed, ";")
-			problem = fmt.Sprintf("file %q is not %s: its content is %s", u.FileName, typeNames[ext], mime)
-		}
+	} else if sniffed := http.DetectContentType(b.Head); !matchesType(ext, sniffed) {
+		mime, _, _ := strings.Cut(sniffed, ";")
+		problem = fmt.Sprintf("file %q is not %s: its content is %s", u.FileName, typeNames[ext], mime)
 	}
 	if problem != "" {
-		drop()
+		s.files.Discard(ctx, false, b)
 		return nil, problem, nil
 	}
-	if err := f.Sync(); err != nil {
-		drop()
-		return nil, "", fmt.Errorf("storing %s: %w", u.FileName, err)
+	return &upload{ref: dossier.ComponentRef{ID: c.ID, SHA256: b.SHA256, Name: filepath.Base(u.FileName), Size: b.Size}, blob: b}, "", nil
+}
+
+// uploadReader remembers the error of an upload's reader, to tell it from
+// the store's.
+type uploadReader struct {
+	r   io.Reader
+	err error
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if err != nil && err != io.EOF {
+		u.err = err
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return nil, "", fmt.Errorf("storing %s: %w", u.FileName, err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	return &staged{ref: dossier.ComponentRef{ID: c.ID, SHA256: sum, Name: filepath.Base(u.FileName), Size: n}, tmp: f.Name()}, "", nil
+	return n, err
 }
 
 func acceptsType(types []string, ext string) bool {
@@ -160,56 +142,35 @@ func matchesType(ext, sniffed string) bool {
 	return slices.Contains(contentTypes[ext], strings.TrimSpace(mime))
 }
 
-// commit moves staged files to their content address. A file whose
-// content is already stored is dropped (stored once).
-func (st *fileStore) commit(files []*staged) error {
-	for _, s := range files {
-		if s.tmp == "" {
-			continue
+// commit makes staged files visible under their hash; a content already
+// stored is stored once.
+func (s *Service) commit(ctx context.Context, files []*upload) error {
+	if s.files == nil || len(files) == 0 {
+		return nil
+	}
+	if err := s.files.Commit(ctx, blobs(files)...); err != nil {
+		names := make([]string, len(files))
+		for i, f := range files {
+			names[i] = f.ref.Name
 		}
-		dst := st.Path(s.ref.SHA256)
-		if _, err := os.Stat(dst); err == nil {
-			os.Remove(s.tmp)
-			s.tmp = ""
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-			return fmt.Errorf("storing %s: %w", s.ref.Name, err)
-		}
-		if err := os.Rename(s.tmp, dst); err != nil {
-			return fmt.Errorf("storing %s: %w", s.ref.Name, err)
-		}
-		s.tmp, s.made = "", true
+		return fmt.Errorf("storing %s: %w", strings.Join(names, ", "), err)
 	}
 	return nil
 }
 
-// discard removes what staging left and, with undo, the stored files that
-// commit created: used when the workflow could not be started.
-func (st *fileStore) discard(files []*staged, undo bool) {
-	for _, s := range files {
-		if s.tmp != "" {
-			os.Remove(s.tmp)
-			s.tmp = ""
-		}
-		if undo && s.made {
-			if err := os.Remove(st.Path(s.ref.SHA256)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			s.made = false
-		}
+// discard drops what staging left and, with undo, the stored files that
+// commit created: used when the workflow could not be started. Without
+// undo, committed files stay for good.
+func (s *Service) discard(ctx context.Context, files []*upload, undo bool) {
+	if s.files != nil && len(files) > 0 {
+		s.files.Discard(context.WithoutCancel(ctx), undo, blobs(files)...)
 	}
 }
 
-// headBuffer keeps the first bytes written to it, for sniffing.
-type headBuffer struct {
-	b   []byte
-	max int
-}
-
-func (h *headBuffer) Write(p []byte) (int, error) {
-	if room := h.max - len(h.b); room > 0 {
-		h.b = append(h.b, p[:min(room, len(p))]...)
+func blobs(files []*upload) []*blobstore.Staged {
+	out := make([]*blobstore.Staged, len(files))
+	for i, f := range files {
+		out[i] = f.blob
 	}
-	return len(p), nil
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/blobstore"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/store"
 )
@@ -76,8 +77,12 @@ type Options struct {
 	Store *store.Store
 	// Catalog holds the procedures people may submit (required).
 	Catalog *definitions.Catalog
-	// FilesDir holds the uploaded files, content-addressed (required for
-	// Submit and Supplement).
+	// Files stores the uploaded files, content-addressed (required for
+	// Submit and Supplement with files, and for OpenFile); default a
+	// blobstore.FS in FilesDir.
+	Files blobstore.Store
+	// FilesDir, when Files is nil, is the folder of a blobstore.FS that
+	// New creates (and creates the folder of); ignored when Files is set.
 	FilesDir string
 	// ResultsDir holds the signed results (required for VerifyResult).
 	ResultsDir string
@@ -92,6 +97,10 @@ type Options struct {
 	// QueryWait bounds how long Submit waits for a new workflow to answer
 	// its first query; default 30 s.
 	QueryWait time.Duration
+	// ObserveUpdate, when set, is told the round-trip time of every
+	// Update the service sends, with its name and outcome: "accepted",
+	// "rejected" (the workflow refused it) or "error".
+	ObserveUpdate func(name, outcome string, d time.Duration)
 }
 
 // Service is the engine's entry point. It is safe for concurrent use.
@@ -99,12 +108,13 @@ type Service struct {
 	c         client.Client
 	store     *store.Store
 	catalog   *definitions.Catalog
-	files     *fileStore
+	files     blobstore.Store
 	results   string
 	roots     *x509.CertPool
 	now       func() time.Time
 	code      CodeFormatFunc
 	queryWait time.Duration
+	observe   func(name, outcome string, d time.Duration)
 }
 
 // New checks the options and returns a Service.
@@ -123,9 +133,14 @@ func New(o Options) (*Service, error) {
 		return nil, fmt.Errorf("service: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Service{c: o.Client, store: o.Store, catalog: o.Catalog, results: o.ResultsDir, roots: o.Roots,
-		now: o.Now, code: o.CodeFormat, queryWait: o.QueryWait}
-	if o.FilesDir != "" {
-		s.files = &fileStore{dir: o.FilesDir}
+		now: o.Now, code: o.CodeFormat, queryWait: o.QueryWait, observe: o.ObserveUpdate}
+	s.files = o.Files
+	if s.files == nil && o.FilesDir != "" {
+		fs, err := blobstore.NewFS(o.FilesDir)
+		if err != nil {
+			return nil, fmt.Errorf("service: the folder of uploaded files (Options.FilesDir): %w", err)
+		}
+		s.files = fs
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -110,24 +110,24 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (dossier.State,
 	form, formProblems := convertForm(plan, req.Form, false)
 	problems = append(problems, formProblems...)
 
-	files, compProblems, err := s.checkComponents(plan, req.Mode, req.Channel, form, req.Components, req.Reused, true)
+	files, compProblems, err := s.checkComponents(ctx, plan, req.Mode, req.Channel, form, req.Components, req.Reused, true)
 	if err != nil {
 		return dossier.State{}, err
 	}
 	problems = append(problems, compProblems...)
 	if len(problems) > 0 {
-		s.discard(files, false)
+		s.discard(ctx, files, false)
 		return dossier.State{}, &ValidationError{Problems: problems}
 	}
 
 	received := s.now()
 	code, err := s.nextCode(ctx, plan, received)
 	if err != nil {
-		s.discard(files, false)
+		s.discard(ctx, files, false)
 		return dossier.State{}, err
 	}
-	if err := s.commit(files); err != nil {
-		s.discard(files, true)
+	if err := s.commit(ctx, files); err != nil {
+		s.discard(ctx, files, true)
 		return dossier.State{}, err
 	}
 	refs := make([]dossier.ComponentRef, 0, len(files)+len(req.Reused))
@@ -149,7 +149,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (dossier.State,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}, workflows.DossierWorkflow, in)
 	if err != nil {
-		s.discard(files, true)
+		s.discard(ctx, files, true)
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
 			return dossier.State{}, fmt.Errorf("starting dossier %s: a dossier with this code already exists (is the read model's sequence of %s behind?): %w",
@@ -157,6 +157,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (dossier.State,
 		}
 		return dossier.State{}, fmt.Errorf("starting dossier %s: %w", code, err)
 	}
+	s.discard(ctx, files, false) // the workflow holds them: they stay
 	return s.queryReady(ctx, code)
 }
 
@@ -164,9 +165,9 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (dossier.State,
 // and stages the files. With whole set, required components must all be
 // present (a submission); without, only what is given is checked (a
 // supplement).
-func (s *Service) checkComponents(plan *definitions.Plan, mode, channel string, form map[string]any,
+func (s *Service) checkComponents(ctx context.Context, plan *definitions.Plan, mode, channel string, form map[string]any,
 	uploads []Upload, reused []string, whole bool,
-) ([]*staged, []Problem, error) {
+) ([]*upload, []Problem, error) {
 	var problems []Problem
 	add := func(field, format string, args ...any) {
 		problems = append(problems, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -178,11 +179,11 @@ func (s *Service) checkComponents(plan *definitions.Plan, mode, channel string, 
 		ids[i] = plan.Components[i].ID
 	}
 	if len(uploads) > 0 && s.files == nil {
-		return nil, nil, errors.New("service: no folder for uploaded files (Options.FilesDir)")
+		return nil, nil, errors.New("service: no store for uploaded files (Options.Files or Options.FilesDir)")
 	}
 
 	uploaded := map[string]bool{}
-	var files []*staged
+	var files []*upload
 	for _, u := range uploads {
 		c := byID[u.ID]
 		switch {
@@ -194,9 +195,9 @@ func (s *Service) checkComponents(plan *definitions.Plan, mode, channel string, 
 			continue
 		}
 		uploaded[u.ID] = true
-		st, problem, err := s.files.stage(*c, u)
+		st, problem, err := s.stage(ctx, *c, u)
 		if err != nil {
-			s.discard(files, false)
+			s.discard(ctx, files, false)
 			return nil, nil, err
 		}
 		if problem != "" {
@@ -243,19 +244,6 @@ func (s *Service) checkComponents(plan *definitions.Plan, mode, channel string, 
 		}
 	}
 	return files, problems, nil
-}
-
-func (s *Service) discard(files []*staged, undo bool) {
-	if s.files != nil {
-		s.files.discard(files, undo)
-	}
-}
-
-func (s *Service) commit(files []*staged) error {
-	if s.files == nil || len(files) == 0 {
-		return nil
-	}
-	return s.files.commit(files)
 }
 
 // filledIn reports whether a component with an e-form was given as that

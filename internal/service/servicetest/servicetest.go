@@ -71,14 +71,22 @@ func (e *Env) Payments() []activities.PaymentRequest {
 
 // Start starts an engine over the catalog in definitionsDir; everything
 // stops when the test ends.
-func Start(t *testing.T, definitionsDir string) *Env {
+func Start(t testing.TB, definitionsDir string) *Env {
 	t.Helper()
 	cat, err := definitions.LoadCatalog(definitionsDir)
 	if err != nil {
 		t.Fatalf("loading the catalog: %v", err)
 	}
 	quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ts := temporaltest.NewServer(temporaltest.WithT(t), temporaltest.WithBaseClientOptions(client.Options{Logger: quiet}))
+	opts := []temporaltest.TestServerOption{temporaltest.WithBaseClientOptions(client.Options{Logger: quiet})}
+	tt, isTest := t.(*testing.T)
+	if isTest {
+		opts = append(opts, temporaltest.WithT(tt))
+	}
+	ts := temporaltest.NewServer(opts...)
+	if !isTest { // a benchmark: stop the server ourselves
+		t.Cleanup(ts.Stop)
+	}
 	c := ts.GetDefaultClient()
 	e := &Env{Server: ts, Client: c, HostPort: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(),
 		DataDir: t.TempDir(), Definitions: definitionsDir, Catalog: cat}
@@ -193,7 +201,7 @@ var (
 
 // WriteFile writes data to a file named name in a temporary folder and
 // returns its path.
-func WriteFile(t *testing.T, name string, data []byte) string {
+func WriteFile(t testing.TB, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, data, 0o644); err != nil {
@@ -203,7 +211,7 @@ func WriteFile(t *testing.T, name string, data []byte) string {
 }
 
 // Files lists the regular files under dir, relative to it.
-func Files(t *testing.T, dir string) []string {
+func Files(t testing.TB, dir string) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
