@@ -8,7 +8,8 @@ import (
 )
 
 // This file draws the step graph of one mode of a plan as a top-down
-// flowchart, in Mermaid (for wikis and Markdown) or Graphviz DOT.
+// flowchart, in Mermaid (for wikis and Markdown), Graphviz DOT, or SVG (for
+// the web console).
 //
 // Roles are shown as a line of each node's label, not as lanes. A procedure
 // passes the dossier back and forth between a few roles (one-stop section →
@@ -22,8 +23,9 @@ import (
 // the role in the label the chart keeps the order of the procedure from top
 // to bottom, which is what a reader follows, and still says who acts.
 //
-// Both renderers share one model built by buildDiagram, so the two outputs
-// always show the same nodes and edges, in the same order.
+// The renderers (Mermaid and DOT here, SVG in diagram_svg.go) share one
+// model built by buildDiagram, so the outputs always show the same nodes and
+// edges, in the same order.
 
 // diagramNode is one node of a diagram.
 type diagramNode struct {
@@ -31,6 +33,9 @@ type diagramNode struct {
 	lines []string // label lines, plain text
 	shape string   // one of the shape constants
 	class string   // "", classInPerson, or an end class
+	// step is the id of the step drawn, or of the parallel step a join
+	// closes; "" for an end.
+	step string
 }
 
 // diagramEdge is one edge of a diagram.
@@ -42,6 +47,7 @@ type diagramEdge struct {
 
 type diagram struct {
 	title []string // lines: the procedure, then mode, time limit, version, hash
+	start string   // the node of the first step
 	nodes []diagramNode
 	edges []diagramEdge
 }
@@ -240,7 +246,7 @@ func buildDiagram(p *Plan, mode string) (*diagram, error) {
 			open = open[:len(open)-1]
 			// The join's edges say which fork it closes; the label stays
 			// short so that the hexagon does not span the chart.
-			d.nodes = append(d.nodes, diagramNode{id: joinNode(par), lines: []string{"Hợp nhánh"}, shape: shapeJoin})
+			d.nodes = append(d.nodes, diagramNode{id: joinNode(par), lines: []string{"Hợp nhánh"}, shape: shapeJoin, step: par})
 		}
 	}
 	ends := map[string]bool{}
@@ -252,6 +258,9 @@ func buildDiagram(p *Plan, mode string) (*diagram, error) {
 		}
 	}
 	closeUntil("")
+	if mp.Step(mp.Start) != nil {
+		d.start = stepNode(mp.Start)
+	}
 
 	target := func(t, from string) string {
 		switch t {
@@ -316,7 +325,7 @@ func buildDiagram(p *Plan, mode string) (*diagram, error) {
 // stepDiagramNode builds the node of one step: its name, then its kind and
 // who acts, then its allotted time and what else a reader needs.
 func stepDiagramNode(p *Plan, s *PlanStep, id string, roles, agencies map[string]string) diagramNode {
-	n := diagramNode{id: id, shape: shapeStep}
+	n := diagramNode{id: id, shape: shapeStep, step: s.ID}
 	name := s.Name
 	if name == "" {
 		name = s.ID
