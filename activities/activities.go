@@ -138,6 +138,9 @@ type Activities struct {
 	Payments Payments
 	Checker  Checker
 	Postal   Postal
+	// ObserveProjection, when set, is told how long after its newest event
+	// each projection reached the read model (the projection lag).
+	ObserveProjection func(lag time.Duration)
 }
 
 // Deadline is a due time with the time its warning is due.
@@ -235,6 +238,9 @@ func (a *Activities) Project(ctx context.Context, p dossier.Projection) error {
 	}
 	if err := a.Store.ProjectionApply(ctx, p); err != nil {
 		return fmt.Errorf("projecting %s #%d: %w", p.WorkflowID, p.Seq, err)
+	}
+	if a.ObserveProjection != nil && len(p.Events) > 0 {
+		a.ObserveProjection(time.Since(p.Events[len(p.Events)-1].At))
 	}
 	return nil
 }

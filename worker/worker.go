@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/reqid"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -84,6 +86,9 @@ func New(c client.Client, deps Deps, opts Options) (*Workers, error) {
 		StickyScheduleToStartTimeout:            opts.StickyScheduleToStartTimeout,
 		DeadlockDetectionTimeout:                opts.DeadlockDetectionTimeout,
 		Identity:                                opts.Identity,
+		// Log lines of workflows and activities carry the request ID
+		// that started or moved them (see internal/reqid).
+		Interceptors: []interceptor.WorkerInterceptor{reqid.WorkerInterceptor()},
 	}
 	queues := []string{workflows.TaskQueue}
 	for _, a := range Agencies(deps.Catalog, deps.Agencies...) {

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/motcua/motcua/internal/dossier"
-	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -54,13 +53,15 @@ stop.` + engineHelp,
 			if req.Task == "" || req.Outcome == "" {
 				return usageError{errors.New("--task and --outcome are required")}
 			}
-			actor, err := parseActor(as, officer)
-			if err != nil {
-				return err
+			if !ef.viaServer() {
+				actor, err := parseActor(as, officer)
+				if err != nil {
+					return err
+				}
+				req.Actor = actor
 			}
-			req.Actor = actor
-			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
-				return svc.Act(ctx, args[0], req)
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, eng *engine) (dossier.State, error) {
+				return eng.svc.Act(ctx, args[0], req)
 			})
 		},
 	}

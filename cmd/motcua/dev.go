@@ -13,6 +13,8 @@ import (
 
 	"github.com/motcua/motcua/internal/devenv"
 	"github.com/motcua/motcua/internal/devserver"
+	"github.com/motcua/motcua/internal/httpserver"
+	"github.com/motcua/motcua/internal/reqid"
 )
 
 func newDevCmd(s streams) *cobra.Command {
@@ -29,6 +31,9 @@ func newDevCmd(s streams) *cobra.Command {
     its frontend on 127.0.0.1:PORT and the Temporal Web UI on 127.0.0.1:UI-PORT;
   - the read model, a SQLite file DATA/read.db;
   - the agency's signing certificate in DATA/keys and signed results in DATA/results;
+  - the HTTP API (/v1, /openapi.json, /metrics) and the officers' web console
+    (/console/) on 127.0.0.1:8080, authenticating with DATA/tokens.yaml — written
+    on the first start with sample accounts, whose tokens it prints;
   - local stand-ins for the payment platform, automated checks and postal service
     (development only), and the workers of every task queue.
 
@@ -44,7 +49,7 @@ folder resumes every dossier and timer where it was, even after kill -9.`,
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return usageError{fmt.Errorf("unknown --log-level %q (use debug, info, warn or error)", logLevel)}
 			}
-			cfg.Logger = slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+			cfg.Logger = slog.New(reqid.LogHandler{Handler: slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level})})
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
@@ -66,5 +71,7 @@ folder resumes every dossier and timer where it was, even after kill -9.`,
 	f.IntVar(&cfg.UIPort, "ui-port", devserver.DefaultUIPort, "Temporal Web UI port on 127.0.0.1 (0: no UI)")
 	f.StringVar(&cfg.Definitions, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&cfg.APIListen, "listen", httpserver.DefaultListen, `HTTP API and web console host:port ("off": none)`)
+	f.StringVar(&cfg.Auth.Tokens, "tokens", "", "tokens file of the API (default DATA/tokens.yaml, written with sample accounts on the first start)")
 	return cmd
 }

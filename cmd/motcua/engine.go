@@ -19,14 +19,18 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/apiclient"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/internal/store"
+	"github.com/motcua/motcua/workflows"
 )
 
 // engineFlags are the flags every command that talks to the engine shares:
 // where Temporal is and where the data folder is.
 type engineFlags struct {
+	server      string
+	token       string
 	address     string
 	namespace   string
 	data        string
@@ -44,6 +48,8 @@ the same folder, or point --address, --namespace and --data at it.`
 
 func (f *engineFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
+	fl.StringVar(&f.server, "server", "", "go through the HTTP API at this URL (e.g. http://127.0.0.1:8080) instead of Temporal; env MOTCUA_SERVER")
+	fl.StringVar(&f.token, "token", "", "bearer token for --server (a token of the tokens file, or a JWT); env MOTCUA_TOKEN")
 	fl.StringVar(&f.address, "address", "127.0.0.1:7233", "Temporal frontend host:port")
 	fl.StringVar(&f.namespace, "namespace", "default", "Temporal namespace")
 	fl.StringVar(&f.data, "data", ".motcua", "data folder of the engine: read model DATA/read.db, uploaded files DATA/files, results DATA/results")
@@ -52,10 +58,28 @@ func (f *engineFlags) add(cmd *cobra.Command) {
 	fl.DurationVar(&f.timeout, "timeout", time.Minute, "how long to wait for the engine")
 }
 
+// dossiers is what the dossier commands do: straight through the
+// service (Temporal and the read model) or through the HTTP API.
+type dossiers interface {
+	Submit(ctx context.Context, req service.SubmitRequest) (dossier.State, error)
+	Status(ctx context.Context, code string) (dossier.State, error)
+	Tasks(ctx context.Context, req service.TasksRequest) ([]store.TaskRow, error)
+	Act(ctx context.Context, code string, req workflows.ActRequest) (dossier.State, error)
+	Supplement(ctx context.Context, code string, req service.SupplementRequest) (dossier.State, error)
+	Withdraw(ctx context.Context, code string, req workflows.WithdrawRequest) (dossier.State, error)
+	Rate(ctx context.Context, code string, req workflows.RateRequest) (dossier.State, error)
+	Extend(ctx context.Context, code string, req workflows.ExtendRequest) (dossier.State, error)
+}
+
 // engine is an open connection to the engine.
 type engine struct {
-	svc   *service.Service
-	close func()
+	svc     dossiers
+	catalog *definitions.Catalog
+	// direct is the service when not going through --server.
+	direct *service.Service
+	// viaAPI is set when going through --server.
+	viaAPI bool
+	close  func()
 }
 
 // open connects to Temporal (lazily: nothing is dialled before the first
@@ -63,6 +87,12 @@ type engine struct {
 // not load an error; otherwise the commands that do not need it run with
 // an empty one.
 func (f *engineFlags) open(ctx context.Context, needCatalog bool) (*engine, error) {
+	if f.server == "" {
+		f.server = os.Getenv("MOTCUA_SERVER")
+	}
+	if f.server != "" {
+		return f.openAPI()
+	}
 	if fi, err := os.Stat(f.data); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("data folder %s does not exist: start the engine with 'motcua dev --data %s', or give --data", f.data, f.data)
 	}
@@ -94,7 +124,33 @@ func (f *engineFlags) open(ctx context.Context, needCatalog bool) (*engine, erro
 		st.Close()
 		return nil, err
 	}
-	return &engine{svc: svc, close: func() { c.Close(); st.Close() }}, nil
+	return &engine{svc: svc, direct: svc, catalog: cat, close: func() { c.Close(); st.Close() }}, nil
+}
+
+// openAPI goes through the HTTP API: the token says who acts.
+func (f *engineFlags) openAPI() (*engine, error) {
+	token := f.token
+	if token == "" {
+		token = os.Getenv("MOTCUA_TOKEN")
+	}
+	if token == "" {
+		return nil, usageError{errors.New("--server needs a token: give --token or set MOTCUA_TOKEN ('motcua dev' prints sample tokens)")}
+	}
+	c, err := apiclient.New(f.server, token)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	cat, err := definitions.LoadCatalog(f.definitions)
+	if err != nil {
+		cat = &definitions.Catalog{} // names only: the server has the catalog
+	}
+	return &engine{svc: c, catalog: cat, viaAPI: true, close: func() {}}, nil
+}
+
+// viaServer reports whether the command goes through the HTTP API, where
+// the token, not --as or --applicant-id, says who acts.
+func (f *engineFlags) viaServer() bool {
+	return f.server != "" || os.Getenv("MOTCUA_SERVER") != ""
 }
 
 // context bounds a command by --timeout.
@@ -125,6 +181,8 @@ func (f *engineFlags) report(s streams, err error) error {
 	case errors.As(err, &rej):
 		fmt.Fprintf(s.err, "motcua: rejected: %s\n", rej.Message)
 		return exitError{code: 1}
+	case f.server != "" && strings.Contains(err.Error(), "connection refused"):
+		return fmt.Errorf("%w\n(is the API running at %s? start it with 'motcua dev' or 'motcua api')", err, f.server)
 	case errors.As(err, &unavailable), errors.Is(err, context.DeadlineExceeded), strings.Contains(err.Error(), "connection refused"):
 		return fmt.Errorf("%w\n(is the engine running at %s, namespace %s? start it with 'motcua dev')", err, f.address, f.namespace)
 	}
@@ -263,7 +321,7 @@ func notFound(err error, code string) error {
 // stateAction checks --format, opens the engine, runs an action on dossier
 // code through the service and prints the state it answers with.
 func (f *engineFlags) stateAction(cmd *cobra.Command, s streams, format, code string,
-	action func(ctx context.Context, svc *service.Service) (dossier.State, error)) error {
+	action func(ctx context.Context, eng *engine) (dossier.State, error)) error {
 	if err := checkFormat(format, "text", "json"); err != nil {
 		return err
 	}
@@ -274,9 +332,9 @@ func (f *engineFlags) stateAction(cmd *cobra.Command, s streams, format, code st
 		return err
 	}
 	defer eng.close()
-	st, err := action(ctx, eng.svc)
+	st, err := action(ctx, eng)
 	if err != nil {
 		return f.report(s, notFound(err, code))
 	}
-	return writeState(s, format, st, eng.svc.Catalog())
+	return writeState(s, format, st, eng.catalog)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/motcua/motcua/internal/dossier"
-	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -52,6 +51,9 @@ the dossier still counts as late.` + engineHelp,
 				return usageError{errors.New("--new-appointment and --reason are required")}
 			}
 			actor, err := parseActor(as, officer)
+			if ef.viaServer() {
+				actor, err = dossier.Actor{}, nil
+			}
 			if err != nil {
 				return err
 			}
@@ -59,8 +61,8 @@ the dossier still counts as late.` + engineHelp,
 			if req.NewAppointment, err = parseAppointment(newAt); err != nil {
 				return err
 			}
-			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
-				return svc.Extend(ctx, args[0], req)
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, eng *engine) (dossier.State, error) {
+				return eng.svc.Extend(ctx, args[0], req)
 			})
 		},
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/motcua/motcua/internal/dossier"
-	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -35,8 +34,11 @@ amount at least what is due.` + engineHelp,
 			if req.Amount < 0 {
 				return usageError{errors.New("--amount must not be negative")}
 			}
-			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
-				return svc.Pay(ctx, args[0], req)
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, eng *engine) (dossier.State, error) {
+				if eng.direct == nil {
+					return dossier.State{}, usageError{errors.New("pay confirms a payment as the payment platform does; through --server the platform calls POST /v1/callbacks/payments with its signature instead")}
+				}
+				return eng.direct.Pay(ctx, args[0], req)
 			})
 		},
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/motcua/motcua/internal/dossier"
-	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -29,7 +28,7 @@ không hài lòng, with a comment), once, after the result was returned
   motcua rate UBND_XA-250701-0001 --applicant-id 079090001234 --dissatisfied --comment "Phải đi lại hai lần"`,
 		Args: codeArg("rate"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if applicantID == "" {
+			if applicantID == "" && !ef.viaServer() {
 				return usageError{errors.New("--applicant-id is required")}
 			}
 			if satisfied == dissatisfied {
@@ -37,8 +36,8 @@ không hài lòng, with a comment), once, after the result was returned
 			}
 			req.Actor = dossier.Actor{ID: applicantID, Role: dossier.RoleApplicant}
 			req.Satisfied = satisfied
-			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
-				return svc.Rate(ctx, args[0], req)
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, eng *engine) (dossier.State, error) {
+				return eng.svc.Rate(ctx, args[0], req)
 			})
 		},
 	}

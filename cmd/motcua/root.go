@@ -81,6 +81,7 @@ Start with:
 		newGraphCmd(s),
 		newDiffCmd(s),
 		newDevCmd(s),
+		newAPICmd(s),
 		newSubmitCmd(s),
 		newStatusCmd(s),
 		newTasksCmd(s),

@@ -51,7 +51,7 @@ A running dossier is asked live; a closed one is read from the read model.
 			if err != nil {
 				return ef.report(s, err)
 			}
-			return writeState(s, format, st, eng.svc.Catalog())
+			return writeState(s, format, st, eng.catalog)
 		},
 	}
 	ef.add(cmd)

@@ -81,7 +81,7 @@ code.` + engineHelp,
 			if format == "text" {
 				fmt.Fprintln(s.out, st.Code)
 			}
-			return writeState(s, format, st, eng.svc.Catalog())
+			return writeState(s, format, st, eng.catalog)
 		},
 	}
 	ef.add(cmd)

@@ -32,7 +32,7 @@ dossier keeps its code and its history.` + engineHelp,
   motcua supplement UBND_XA-250701-0001 --applicant-id 079090001234 --field birth_place="Trạm y tế xã"`,
 		Args: codeArg("supplement"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if req.ApplicantID == "" {
+			if req.ApplicantID == "" && !ef.viaServer() {
 				return usageError{errors.New("--applicant-id is required")}
 			}
 			if len(fields) == 0 && len(files) == 0 {
@@ -58,7 +58,7 @@ dossier keeps its code and its history.` + engineHelp,
 			if err != nil {
 				return ef.report(s, notFound(err, args[0]))
 			}
-			return writeState(s, format, st, eng.svc.Catalog())
+			return writeState(s, format, st, eng.catalog)
 		},
 	}
 	ef.add(cmd)

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/motcua/motcua/internal/dossier"
-	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -29,12 +28,12 @@ and only before the dossier is finished.` + engineHelp,
 		Example: `  motcua withdraw UBND_XA-250701-0001 --applicant-id 079090001234 --reason "Nộp nhầm thủ tục"`,
 		Args:    codeArg("withdraw"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if applicantID == "" || req.Reason == "" {
+			if applicantID == "" && !ef.viaServer() || req.Reason == "" {
 				return usageError{errors.New("--applicant-id and --reason are required")}
 			}
 			req.Actor = dossier.Actor{ID: applicantID, Role: dossier.RoleApplicant}
-			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, svc *service.Service) (dossier.State, error) {
-				return svc.Withdraw(ctx, args[0], req)
+			return ef.stateAction(cmd, s, format, args[0], func(ctx context.Context, eng *engine) (dossier.State, error) {
+				return eng.svc.Withdraw(ctx, args[0], req)
 			})
 		},
 	}

@@ -9,22 +9,36 @@
 package devenv
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"maps"
+	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/api"
+	"github.com/motcua/motcua/internal/auth"
 	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/devservices"
+	"github.com/motcua/motcua/internal/httpserver"
 	"github.com/motcua/motcua/internal/integrations"
+	"github.com/motcua/motcua/internal/reqid"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
@@ -43,6 +57,13 @@ type Config struct {
 	Webhook, Portal, Payments, Checks, Postal integrations.Config
 
 	Worker worker.Options
+	// APIListen is where the HTTP API and the web console listen;
+	// "" means httpserver.DefaultListen, "off" serves none.
+	APIListen string
+	// Auth authenticates API and console requests; the zero value uses
+	// the tokens file DATA/tokens.yaml, written with sample principals
+	// of the catalog on the first start.
+	Auth auth.Config
 	// Logger receives the logs of every part; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -61,10 +82,17 @@ type Env struct {
 	Built   *worker.Built
 	Workers *worker.Workers
 	Catalog *definitions.Catalog
+	// HTTP is the API and console, nil when off.
+	HTTP *httpserver.Server
+	// TokensFile is the tokens file in use ("" with OIDC), and Samples
+	// the principals written to it on this start (none when it existed).
+	TokensFile string
+	Samples    []auth.SampleEntry
 	// StartedIn is how long Start took.
 	StartedIn time.Duration
 
-	dataDir string
+	dataDir       string
+	paymentSecret []byte
 }
 
 // Start brings everything up; on an error, what was started is stopped.
@@ -84,7 +112,7 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Catalog: cat, dataDir: dir}
+	e := &Env{Catalog: cat, dataDir: dir, paymentSecret: randomSecret()}
 	defer func() {
 		if err != nil {
 			e.Stop()
@@ -97,7 +125,8 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 		return nil, err
 	}
 	e.Client, err = client.Dial(client.Options{HostPort: e.Server.FrontendAddress(), Namespace: e.Server.Namespace(),
-		Logger: sdklog.NewStructuredLogger(cfg.Logger.With("component", "worker"))})
+		Logger:             sdklog.NewStructuredLogger(cfg.Logger.With("component", "worker")),
+		ContextPropagators: []workflow.ContextPropagator{reqid.Propagator()}})
 	if err != nil {
 		return nil, fmt.Errorf("dev: connecting to the embedded server: %w", err)
 	}
@@ -117,26 +146,129 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 		e.Workers = nil
 		return nil, err
 	}
+	if cfg.APIListen != "off" {
+		if err := e.startHTTP(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
 	e.StartedIn = time.Since(began)
 	return e, nil
 }
 
-// confirmPayment tells a dossier its fee was paid, as the payment platform
-// would.
-func (e *Env) confirmPayment(ctx context.Context, o devservices.Order) error {
-	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: o.Request.Code, UpdateName: workflows.UpdatePay, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.PayRequest{Reference: o.Reference, Amount: o.Request.Amount, Online: true}},
+// startHTTP starts the API and console, with a sample tokens file on the
+// first start.
+func (e *Env) startHTTP(ctx context.Context, cfg Config) error {
+	ac := cfg.Auth
+	if ac.Mode == "" && ac.Tokens == "" {
+		ac.Tokens = filepath.Join(e.dataDir, TokensFile)
+		if _, err := os.Stat(ac.Tokens); errors.Is(err, fs.ErrNotExist) {
+			e.Samples, err = auth.WriteSample(ac.Tokens, SamplePrincipals(e.Catalog))
+			if err != nil {
+				return fmt.Errorf("dev: writing the sample tokens file: %w", err)
+			}
+		}
+	}
+	if ac.Mode == "" || ac.Mode == "tokens" {
+		e.TokensFile = ac.Tokens
+	}
+	var err error
+	e.HTTP, err = httpserver.Start(ctx, httpserver.Config{
+		Listen: cfg.APIListen, Auth: ac, Secrets: api.Secrets{Payments: e.paymentSecret},
+		FilesDir: filepath.Join(e.dataDir, "files"), ResultsDir: e.Built.ResultsDir,
+		Catalog: e.Catalog, Client: e.Client, Store: e.Built.Store, Logger: cfg.Logger.With("component", "api"),
 	})
 	if err != nil {
 		return err
 	}
-	return h.Get(ctx, nil)
+	e.Built.Activities.ObserveProjection = e.HTTP.Metrics.ObserveProjection
+	return nil
+}
+
+// TokensFile is the sample tokens file inside the data folder.
+const TokensFile = "tokens.yaml"
+
+// SamplePrincipals are the development accounts of a catalog: one officer
+// per role of every agency (subject <role>.<agency>), one with every role
+// of each competent agency, a citizen, an analyst and an administrator.
+func SamplePrincipals(cat *definitions.Catalog) []auth.Principal {
+	type key struct{ role, agency string }
+	seen := map[key]bool{}
+	byAgency := map[string][]string{}
+	var out []auth.Principal
+	for _, p := range cat.Plans() {
+		for _, r := range p.Roles {
+			k := key{r.ID, r.Agency}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			byAgency[r.Agency] = append(byAgency[r.Agency], r.ID)
+			out = append(out, auth.Principal{Subject: r.ID + "." + r.Agency, Name: r.Name, Kind: auth.KindOfficer,
+				Roles: []string{r.ID}, Agency: r.Agency})
+		}
+	}
+	agencies := slices.Sorted(maps.Keys(byAgency))
+	for _, a := range agencies {
+		out = append(out, auth.Principal{Subject: "can-bo." + a, Name: "Cán bộ " + a, Kind: auth.KindOfficer,
+			Roles: byAgency[a], Agency: a})
+	}
+	return append(out,
+		auth.Principal{Subject: "079090001234", Name: "Nguyễn Văn A", Kind: auth.KindCitizen, ApplicantID: "079090001234"},
+		auth.Principal{Subject: "phan-tich", Name: "Chuyên viên phân tích", Kind: auth.KindAnalyst},
+		auth.Principal{Subject: "quan-tri", Name: "Quản trị hệ thống", Kind: auth.KindAdmin},
+	)
+}
+
+// confirmPayment tells the API the fee of a dossier was paid, as the
+// payment platform does: a signed POST to /v1/callbacks/payments.
+func (e *Env) confirmPayment(ctx context.Context, o devservices.Order) error {
+	if e.HTTP == nil {
+		h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: o.Request.Code, UpdateName: workflows.UpdatePay, WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args: []any{workflows.PayRequest{Reference: o.Reference, Amount: o.Request.Amount, Online: true}},
+		})
+		if err != nil {
+			return err
+		}
+		return h.Get(ctx, nil)
+	}
+	body, err := json.Marshal(api.PaymentCallback{Code: o.Request.Code, Reference: o.Reference, Amount: o.Request.Amount,
+		Status: "paid", PaidAt: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.HTTP.URL()+"/v1/callbacks/payments", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(integrations.HeaderTimestamp, ts)
+	req.Header.Set(integrations.HeaderSignature, integrations.Sign(e.paymentSecret, ts, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+		return fmt.Errorf("payment callback: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
+	}
+	return nil
+}
+
+func randomSecret() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
 }
 
 // Stop stops the workers, the stand-ins and the read model, then the server.
 func (e *Env) Stop() error {
 	var errs []error
+	if e.HTTP != nil {
+		errs = append(errs, e.HTTP.Stop())
+	}
 	if e.Workers != nil {
 		e.Workers.Stop()
 	}
@@ -167,10 +299,17 @@ func (e *Env) PrintSummary(w io.Writer) {
 	for _, p := range e.Catalog.Plans() {
 		codes = append(codes, p.Code)
 	}
+	apiURL, consoleURL := "off", "off"
+	if e.HTTP != nil {
+		apiURL = e.HTTP.URL() + "/v1  (OpenAPI " + e.HTTP.URL() + "/openapi.json, metrics " + e.HTTP.URL() + "/metrics)"
+		consoleURL = e.HTTP.URL() + "/console/"
+	}
 	fmt.Fprintf(w, `motcua dev is running (ready in %s)
 
+  HTTP API           %s
+  Web console        %s
   Temporal frontend  %s  (namespace %s)
-  Web UI             %s
+  Temporal Web UI    %s
   Data folder        %s
   Temporal database  %s
   Read model         %s
@@ -181,25 +320,66 @@ func (e *Env) PrintSummary(w io.Writer) {
   Stand-ins          %s
   Task queues        %s
   Procedures         %s
+`,
+		e.StartedIn.Round(time.Millisecond), apiURL, consoleURL,
+		e.Server.FrontendAddress(), e.Server.Namespace(), ui, e.dataDir, e.Server.DatabasePath(),
+		b.ReadModel, b.Certificate, b.ResultsDir, b.Notifier, b.Portal, standIns,
+		strings.Join(e.Workers.TaskQueues(), ", "), strings.Join(codes, ", "))
+	if e.HTTP != nil && e.TokensFile != "" {
+		e.printTokens(w)
+	}
+	fmt.Fprintf(w, `
+Or straight through Temporal (same --data folder), as an operator:
 
-Submit a dossier and act on it from another terminal (same --data folder):
-
-  motcua submit --address %[15]s --data %[5]s --procedure 1.001193 \
+  motcua submit --address %[1]s --data %[2]s --procedure 1.001193 \
       --mode full_online --channel online --applicant-id 079090001234 --applicant-name "Nguyễn Văn A" ...
-  motcua tasks  --address %[15]s --data %[5]s
-  motcua act CODE --address %[15]s --data %[5]s --task TASK --outcome OUTCOME --as ROLE@AGENCY
+  motcua tasks  --address %[1]s --data %[2]s
+  motcua act CODE --address %[1]s --data %[2]s --task TASK --outcome OUTCOME --as ROLE@AGENCY
 
-or from Go: workflow type %[16]q on task queue %[17]q, ID = the dossier code,
-input a dossier.Input; officers act with update %[18]q, the state is query %[19]q.
+or from Go: workflow type %[3]q on task queue %[4]q, ID = the dossier code,
+input a dossier.Input; officers act with update %[5]q, the state is query %[6]q.
 Stopping (Ctrl-C) keeps everything; starting again on the same folder
 resumes every dossier and timer.
 `,
-		e.StartedIn.Round(time.Millisecond),
-		e.Server.FrontendAddress(), e.Server.Namespace(), ui, e.dataDir, e.Server.DatabasePath(),
-		b.ReadModel, b.Certificate, b.ResultsDir, b.Notifier, b.Portal, standIns,
-		strings.Join(e.Workers.TaskQueues(), ", "), strings.Join(codes, ", "),
-		e.Server.FrontendAddress(), workflows.DossierWorkflow, workflows.TaskQueue,
+		e.Server.FrontendAddress(), e.dataDir, workflows.DossierWorkflow, workflows.TaskQueue,
 		workflows.UpdateAct, workflows.QueryState)
+}
+
+// printTokens says how to sign in: the sample accounts when just written.
+func (e *Env) printTokens(w io.Writer) {
+	url := e.HTTP.URL()
+	if len(e.Samples) == 0 {
+		fmt.Fprintf(w, `
+Sign in with a token of %s (development accounts; edit it to add your own):
+
+  curl -H "Authorization: Bearer TOKEN" %s/v1/me
+  motcua tasks --server %s --token TOKEN
+  web console: %s/console/login
+`, e.TokensFile, url, url, url)
+		return
+	}
+	fmt.Fprintf(w, "\nDevelopment accounts, written to %s (keep it private; edit it to add your own):\n\n", e.TokensFile)
+	var citizen, officer string
+	for _, s := range e.Samples {
+		who := string(s.Principal.Kind)
+		if s.Principal.Kind == auth.KindOfficer {
+			who = strings.Join(s.Principal.Roles, ",") + "@" + s.Principal.Agency
+			if officer == "" {
+				officer = s.Token
+			}
+		}
+		if s.Principal.Kind == auth.KindCitizen && citizen == "" {
+			citizen = s.Token
+		}
+		fmt.Fprintf(w, "  %-34s %-44s %s\n", s.Principal.Subject, who, s.Token)
+	}
+	fmt.Fprintf(w, `
+Sign in to the web console at %[1]s/console/login with an officer's token, or:
+
+  curl -H "Authorization: Bearer %[2]s" %[1]s/v1/dossiers
+  motcua tasks --server %[1]s --token %[3]s
+  motcua submit --server %[1]s --token %[2]s --procedure 1.001193 --mode full_online --channel online ...
+`, url, citizen, officer)
 }
 
 // Run starts the environment, prints its summary to out and runs until ctx

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
+	"gopkg.in/yaml.v3"
+
+	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/api"
+	"github.com/motcua/motcua/internal/auth"
+	"github.com/motcua/motcua/internal/httpserver"
+	"github.com/motcua/motcua/internal/reqid"
+	"github.com/motcua/motcua/internal/store"
+)
+
+// authFlags select the authenticator of the API.
+type authFlags struct {
+	tokens     string
+	oidcConfig string
+	issuer     string
+	audience   string
+	jwksURL    string
+}
+
+func (a *authFlags) add(fl *pflag.FlagSet) {
+	fl.StringVar(&a.tokens, "tokens", "", "tokens file (development and small deployments; see internal/auth)")
+	fl.StringVar(&a.issuer, "oidc-issuer", "", "OpenID Connect issuer URL: authenticate JWTs against its key set instead of a tokens file")
+	fl.StringVar(&a.audience, "oidc-audience", "", "the audience (client id) JWTs must carry")
+	fl.StringVar(&a.jwksURL, "oidc-jwks-url", "", "the issuer's JWKS URL, skipping discovery")
+	fl.StringVar(&a.oidcConfig, "oidc-config", "", "YAML file of the OIDC claim mapping (subject_claim, roles_claim, agency_claim, role_map, …)")
+}
+
+// config builds the auth.Config the flags describe.
+func (a *authFlags) config() (auth.Config, error) {
+	if a.issuer == "" && a.oidcConfig == "" {
+		return auth.Config{Mode: "tokens", Tokens: a.tokens}, nil
+	}
+	if a.tokens != "" {
+		return auth.Config{}, usageError{errors.New("give either --tokens or --oidc-issuer/--oidc-config, not both")}
+	}
+	var oc auth.OIDCConfig
+	if a.oidcConfig != "" {
+		data, err := os.ReadFile(a.oidcConfig)
+		if err != nil {
+			return auth.Config{}, err
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&oc); err != nil {
+			return auth.Config{}, fmt.Errorf("%s: %w", a.oidcConfig, err)
+		}
+	}
+	if a.issuer != "" {
+		oc.Issuer = a.issuer
+	}
+	if a.audience != "" {
+		oc.Audience = a.audience
+	}
+	if a.jwksURL != "" {
+		oc.JWKSURL = a.jwksURL
+	}
+	return auth.Config{Mode: "oidc", OIDC: oc}, nil
+}
+
+// readSecret reads a shared secret from a file; "" is none.
+func readSecret(flag, path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	b = []byte(strings.TrimSpace(string(b)))
+	if len(b) < 16 {
+		return nil, fmt.Errorf("--%s: the secret in %s is shorter than 16 bytes", flag, path)
+	}
+	return b, nil
+}
+
+// envDefaults sets every flag not given on the command line from the
+// environment variable MOTCUA_<FLAG NAME IN CAPITALS, '-' as '_'>.
+func envDefaults(fl *pflag.FlagSet) error {
+	var errs []error
+	fl.VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			return
+		}
+		name := "MOTCUA_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func newAPICmd(s streams) *cobra.Command {
+	var (
+		listen, address, namespace, db, data, defs, logLevel string
+		af                                                   authFlags
+		paySecret, portalSecret, notifySecret                string
+	)
+	cmd := &cobra.Command{
+		Use:   "api",
+		Short: "Serve the HTTP API and the web console against a Temporal cluster",
+		Long: `api serves the JSON API (/v1, /openapi.json), the officers' web console
+(/console/), /metrics, /healthz and /readyz, against a running Temporal
+frontend and the read model (PostgreSQL in production). Workers run
+separately ('motcua worker', or 'motcua dev' for everything in one
+process).
+
+Every flag can also be set by an environment variable MOTCUA_<FLAG>, e.g.
+MOTCUA_DB=postgres://… or MOTCUA_TOKENS=/etc/motcua/tokens.yaml.
+
+Callbacks from the payment platform, the portal and the notification
+service are accepted only with a shared secret (--payment-secret-file …):
+each signs its body with HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
+		Example: `  motcua api --address temporal.internal:7233 --db postgres://motcua@db/motcua \
+      --data /var/lib/motcua --tokens /etc/motcua/tokens.yaml --listen :8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := envDefaults(cmd.Flags()); err != nil {
+				return usageError{err}
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return usageError{fmt.Errorf("unknown --log-level %q (use debug, info, warn or error)", logLevel)}
+			}
+			log := slog.New(reqid.LogHandler{Handler: slog.NewJSONHandler(s.err, &slog.HandlerOptions{Level: level})})
+			ac, err := af.config()
+			if err != nil {
+				return err
+			}
+			if ac.Mode == "tokens" && ac.Tokens == "" {
+				return usageError{errors.New("give --tokens FILE or --oidc-issuer URL: the API authenticates every request")}
+			}
+			var secrets api.Secrets
+			if secrets.Payments, err = readSecret("payment-secret-file", paySecret); err != nil {
+				return err
+			}
+			if secrets.Portal, err = readSecret("portal-secret-file", portalSecret); err != nil {
+				return err
+			}
+			if secrets.Notifications, err = readSecret("notification-secret-file", notifySecret); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			cat, err := definitions.LoadCatalog(defs)
+			if err != nil {
+				fmt.Fprintln(s.err, err)
+				return exitError{code: 1}
+			}
+			if db == "" {
+				db = filepath.Join(data, "read.db")
+			}
+			st, err := store.Open(ctx, db)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			c, err := client.Dial(client.Options{HostPort: address, Namespace: namespace,
+				Logger:             sdklog.NewStructuredLogger(log.With("component", "temporal-client")),
+				ContextPropagators: []workflow.ContextPropagator{reqid.Propagator()}})
+			if err != nil {
+				return fmt.Errorf("connecting to Temporal at %s: %w", address, err)
+			}
+			defer c.Close()
+			srv, err := httpserver.Start(ctx, httpserver.Config{Listen: listen, Auth: ac, Secrets: secrets,
+				FilesDir: filepath.Join(data, "files"), ResultsDir: filepath.Join(data, "results"),
+				Catalog: cat, Client: c, Store: st, Logger: log})
+			if err != nil {
+				return err
+			}
+			log.Info("motcua api listening", "url", srv.URL(), "auth", srv.Auth.Name(), "temporal", address, "namespace", namespace)
+			fmt.Fprintf(s.out, "motcua api listening on %s (console %s/console/)\n", srv.URL(), srv.URL())
+			<-ctx.Done()
+			return srv.Stop()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", httpserver.DefaultListen, "host:port to listen on")
+	f.StringVar(&address, "address", "127.0.0.1:7233", "Temporal frontend host:port")
+	f.StringVar(&namespace, "namespace", "default", "Temporal namespace")
+	f.StringVar(&db, "db", "", "read model DSN: a postgres:// URL or a SQLite file (default DATA/read.db)")
+	f.StringVar(&data, "data", ".motcua", "data folder: uploaded files DATA/files, signed results DATA/results")
+	f.StringVar(&defs, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&paySecret, "payment-secret-file", "", "file holding the payment platform's shared secret")
+	f.StringVar(&portalSecret, "portal-secret-file", "", "file holding the national portal's shared secret")
+	f.StringVar(&notifySecret, "notification-secret-file", "", "file holding the notification service's shared secret")
+	af.add(f)
+	return cmd
+}

@@ -1,0 +1,186 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/signing"
+	"github.com/motcua/motcua/internal/store"
+)
+
+// Common error statuses of signed-in routes.
+var (
+	authErrs    = []int{http.StatusUnauthorized}
+	readErrs    = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
+	actionErrs  = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity}
+	callbackErr = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity}
+)
+
+var pageParams = []param{
+	{name: "page", doc: "Page number, from 1.", integer: true},
+	{name: "per_page", doc: "Items per page, 1–200 (default 50).", integer: true},
+}
+
+// table declares every route of the API.
+func (s *Server) table() []*route {
+	return []*route{
+		{method: "GET", pattern: "/healthz", id: "health", tag: "operations", access: public,
+			summary: "The process is up.", result: Health{}, handle: s.health},
+		{method: "GET", pattern: "/readyz", id: "ready", tag: "operations", access: public,
+			summary: "The read model and Temporal answer.", result: Health{}, errors: []int{http.StatusServiceUnavailable}, handle: s.readyz},
+		{method: "GET", pattern: "/metrics", id: "metrics", tag: "operations", access: public,
+			summary: "Prometheus metrics.", produces: "text/plain", handle: s.serveMetrics},
+		{method: "GET", pattern: "/openapi.json", id: "openapi", tag: "operations", access: public,
+			summary: "This document.", produces: "application/json", handle: s.serveOpenAPI},
+
+		{method: "GET", pattern: "/v1/me", id: "me", tag: "account", access: signedIn,
+			summary: "Who the credential belongs to.", result: Me{}, errors: authErrs, handle: s.me},
+
+		{method: "GET", pattern: "/v1/procedures", id: "listProcedures", tag: "catalog", access: signedIn,
+			summary: "The catalog of procedures.", result: ProcedureList{}, errors: []int{http.StatusBadRequest, http.StatusUnauthorized},
+			query: []param{
+				{name: "sector", doc: "Only procedures of this sector (exact)."},
+				{name: "level", doc: "Only procedures of this agency level.", enum: []string{"province", "district", "commune"}},
+				{name: "mode", doc: "Only procedures offering this mode.", enum: []string{"full_online", "partial_online"}},
+			}, handle: s.listProcedures},
+		{method: "GET", pattern: "/v1/procedures/{code}", id: "getProcedure", tag: "catalog", access: signedIn,
+			summary: "One procedure: components, fees, time limits and steps of each mode.", result: Procedure{}, errors: readErrs, handle: s.getProcedure},
+		{method: "GET", pattern: "/v1/procedures/{code}/diagram", id: "getProcedureDiagram", tag: "catalog", access: signedIn,
+			summary: "The diagram of one mode: SVG, Mermaid or Graphviz DOT.", produces: "image/svg+xml", errors: readErrs,
+			query: []param{
+				{name: "mode", doc: "The mode; default the procedure's first."},
+				{name: "format", doc: "Default svg.", enum: []string{"svg", "mermaid", "dot"}},
+			}, handle: s.getDiagram},
+
+		{method: "POST", pattern: "/v1/dossiers", id: "submitDossier", tag: "dossiers", access: signedIn, action: "dossier.submit",
+			status: http.StatusCreated, summary: "Submit a dossier: multipart/form-data with the form fields and one file per component, or JSON without files.",
+			body: SubmitBody{}, multipart: true, result: dossier.State{}, errors: actionErrs, handle: s.submit},
+		{method: "GET", pattern: "/v1/dossiers", id: "listDossiers", tag: "dossiers", access: signedIn,
+			summary: "Dossiers the caller may see: a citizen's own, an officer's agency's, all for an admin.", result: DossierList{}, errors: readErrs,
+			query: append([]param{
+				{name: "status", doc: "National status 1–10.", integer: true},
+				{name: "procedure", doc: "Procedure code."},
+			}, pageParams...), handle: s.listDossiers},
+		{method: "GET", pattern: "/v1/dossiers/{code}", id: "getDossier", tag: "dossiers", access: signedIn,
+			summary: "A dossier's state and timeline.", result: dossier.State{}, errors: readErrs, handle: s.getDossier},
+		{method: "GET", pattern: "/v1/dossiers/{code}/files/{sha256}", id: "getDossierFile", tag: "dossiers", access: signedIn, action: "dossier.file",
+			summary: "Download a component file of the dossier by its SHA-256.", produces: "application/octet-stream", errors: readErrs, handle: s.getFile},
+		{method: "POST", pattern: "/v1/dossiers/{code}/supplement", id: "supplementDossier", tag: "dossiers", access: signedIn, action: "dossier.supplement",
+			summary: "The applicant's supplement: files and/or form fields (multipart/form-data or JSON).", body: SupplementBody{}, multipart: true,
+			result: dossier.State{}, errors: actionErrs, handle: s.supplement},
+		{method: "POST", pattern: "/v1/dossiers/{code}/withdraw", id: "withdrawDossier", tag: "dossiers", access: signedIn, action: "dossier.withdraw",
+			summary: "The applicant asks to withdraw the dossier.", body: WithdrawBody{}, result: dossier.State{}, errors: actionErrs, handle: s.withdraw},
+		{method: "POST", pattern: "/v1/dossiers/{code}/rating", id: "rateDossier", tag: "dossiers", access: signedIn, action: "dossier.rate",
+			summary: "The applicant rates the handling after the result.", body: RatingBody{}, result: dossier.State{}, errors: actionErrs, handle: s.rate},
+		{method: "POST", pattern: "/v1/dossiers/{code}/actions", id: "actOnTask", tag: "officers", access: signedIn, action: "dossier.act",
+			summary: "An officer acts on an open task (accept, supplement, approve …).", body: ActBody{}, result: dossier.State{}, errors: actionErrs, handle: s.act},
+		{method: "POST", pattern: "/v1/dossiers/{code}/extension", id: "extendDossier", tag: "officers", access: signedIn, action: "dossier.extend",
+			summary: "Move the appointment once, with the apology's reason.", body: ExtendBody{}, result: dossier.State{}, errors: actionErrs, handle: s.extend},
+		{method: "GET", pattern: "/v1/dossiers/{code}/result", id: "getResult", tag: "dossiers", access: signedIn, action: "dossier.result",
+			summary: "Download the signed result document.", produces: "application/json", errors: readErrs, handle: s.getResult},
+		{method: "GET", pattern: "/v1/dossiers/{code}/result/signature", id: "getResultSignature", tag: "dossiers", access: signedIn,
+			summary: "Download the detached signature of the result.", produces: "application/json", errors: readErrs, handle: s.getResultSignature},
+		{method: "GET", pattern: "/v1/dossiers/{code}/result/verification", id: "verifyResult", tag: "dossiers", access: signedIn,
+			summary: "Verify the result's signature.", result: signing.VerifiedSignature{}, errors: readErrs, handle: s.verifyResult},
+
+		{method: "GET", pattern: "/v1/inbox", id: "inbox", tag: "officers", access: signedIn,
+			summary: "Open tasks for the caller's roles at their agency: overdue first, then by due time.", result: Inbox{}, errors: readErrs,
+			query: append([]param{
+				{name: "procedure", doc: "Procedure code."},
+				{name: "due", doc: "overdue, soon (within 24 h) or on_time.", enum: []string{"overdue", "soon", "on_time"}},
+				{name: "code", doc: "Dossier code or its beginning."},
+			}, pageParams...), handle: s.inbox},
+
+		{method: "GET", pattern: "/v1/audit", id: "audit", tag: "operations", access: signedIn,
+			summary: "The audit log, newest first (administrators).", result: AuditList{}, errors: readErrs,
+			query: append([]param{
+				{name: "subject", doc: "Who."}, {name: "target", doc: "The dossier code."},
+				{name: "decision", doc: "accepted, denied or failed.", enum: []string{"accepted", "denied", "failed"}},
+				{name: "action", doc: "e.g. dossier.act."},
+			}, pageParams...), handle: s.auditList},
+
+		{method: "POST", pattern: "/v1/callbacks/payments", id: "paymentCallback", tag: "callbacks", access: signed, action: "callback.payment",
+			summary: "The payment platform reports a payment (HMAC-signed: X-Motcua-Timestamp, X-Motcua-Signature).", body: PaymentCallback{},
+			result: CallbackAnswer{}, errors: callbackErr, handle: s.paymentCallback},
+		{method: "POST", pattern: "/v1/callbacks/portal", id: "portalCallback", tag: "callbacks", access: signed, action: "callback.portal",
+			summary: "The national portal acknowledges a status sync (HMAC-signed).", body: PortalCallback{},
+			result: CallbackAnswer{}, errors: callbackErr, handle: s.portalCallback},
+		{method: "POST", pattern: "/v1/callbacks/notifications", id: "notificationCallback", tag: "callbacks", access: signed, action: "callback.notification",
+			summary: "The notification service reports a delivery (HMAC-signed).", body: NotificationCallback{},
+			result: CallbackAnswer{}, errors: callbackErr, handle: s.notificationCallback},
+	}
+}
+
+// Health answers /healthz and /readyz.
+type Health struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks,omitempty"`
+}
+
+// Me is the caller.
+type Me struct {
+	Subject     string   `json:"subject"`
+	Name        string   `json:"name,omitempty"`
+	Kind        string   `json:"kind"`
+	Roles       []string `json:"roles,omitempty"`
+	Agency      string   `json:"agency,omitempty"`
+	ApplicantID string   `json:"applicant_id,omitempty"`
+	// Authenticator is how the caller was recognised: tokens or oidc.
+	Authenticator string `json:"authenticator"`
+}
+
+// ProcedureList is the catalog.
+type ProcedureList struct {
+	Items []ProcedureSummary `json:"items"`
+}
+
+// ProcedureSummary is one procedure of the catalog.
+type ProcedureSummary struct {
+	Code          string   `json:"code"`
+	Name          string   `json:"name"`
+	Sector        string   `json:"sector"`
+	Level         string   `json:"level"`
+	Agency        string   `json:"agency"`
+	Version       string   `json:"version"`
+	Hash          string   `json:"hash"`
+	EffectiveFrom string   `json:"effective_from"`
+	Modes         []string `json:"modes"`
+	FullOnline    bool     `json:"full_online"`
+}
+
+// Procedure is one procedure with its compiled plan.
+type Procedure struct {
+	ProcedureSummary
+	Plan *definitions.Plan `json:"plan"`
+	// Diagrams link the SVG diagram of each mode.
+	Diagrams map[string]string `json:"diagrams"`
+}
+
+// DossierList is a page of dossiers.
+type DossierList struct {
+	Items   []dossier.State `json:"items"`
+	Total   int             `json:"total"`
+	Page    int             `json:"page"`
+	PerPage int             `json:"per_page"`
+}
+
+// Inbox is a page of open tasks.
+type Inbox struct {
+	Items   []store.TaskRow `json:"items"`
+	Total   int             `json:"total"`
+	Page    int             `json:"page"`
+	PerPage int             `json:"per_page"`
+}
+
+// AuditList is a page of the audit log.
+type AuditList struct {
+	Items   []store.AuditEntry `json:"items"`
+	Page    int                `json:"page"`
+	PerPage int                `json:"per_page"`
+}
+
+// CallbackAnswer acknowledges a callback.
+type CallbackAnswer struct {
+	Status string `json:"status"` // "confirmed", "recorded" or "duplicate"
+}

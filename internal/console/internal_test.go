@@ -1,0 +1,84 @@
+package console
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/internal/dossier"
+)
+
+func TestNewNamesMissingOptions(t *testing.T) {
+	_, err := New(Options{})
+	require.EqualError(t, err, "console: missing Service, Store, Auth")
+}
+
+func TestLocalPath(t *testing.T) {
+	for next, want := range map[string]bool{
+		"/console/inbox":                    true,
+		"/console/dossiers/X-1?status=5":    true,
+		"/console/dossiers/X-1#actions":     true,
+		"":                                  false,
+		"/":                                 false,
+		"/v1/audit":                         false,
+		"//evil.example/console/":           false,
+		"/\\evil.example":                   false,
+		"https://evil.example/console/":     false,
+		"/console/../v1/audit":              false,
+		"/console/x\r\nSet-Cookie: a=b":     false,
+		"javascript:alert(1)//console/":     false,
+		"/console/dossiers/X-1/files/../..": false,
+	} {
+		require.Equal(t, want, localPath(next), "%q", next)
+	}
+}
+
+func TestSplitItems(t *testing.T) {
+	cases := []struct {
+		note   string
+		items  []string
+		reason string
+	}{
+		{"Giấy chứng sinh bị mờ; Tờ khai thiếu chữ ký — Nộp bản rõ", []string{"Giấy chứng sinh bị mờ", "Tờ khai thiếu chữ ký"}, "Nộp bản rõ"},
+		{"Giấy chứng sinh bị mờ", []string{"Giấy chứng sinh bị mờ"}, ""},
+		{"", nil, ""},
+	}
+	for _, tc := range cases {
+		items, reason := splitItems(tc.note)
+		require.Equal(t, tc.items, items, tc.note)
+		require.Equal(t, tc.reason, reason, tc.note)
+	}
+	require.Equal(t, []string{"a", "b"}, splitLines(" a \r\n\r\n b\n  "))
+}
+
+func TestDueBadge(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, dossier.Vietnam)
+	for _, tc := range []struct {
+		due  time.Time
+		want string
+	}{
+		{time.Time{}, "Không hạn"},
+		{now.Add(-time.Second), "Quá hạn"},
+		{now, "Sắp đến hạn"},
+		{now.Add(24*time.Hour - time.Second), "Sắp đến hạn"},
+		{now.Add(24 * time.Hour), "Trong hạn"},
+	} {
+		require.Equal(t, tc.want, dueBadge(tc.due, now).Text, "due %v", tc.due)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	at := time.Date(2025, 7, 1, 1, 5, 0, 0, time.UTC)
+	require.Equal(t, "01/07/2025 08:05", fmtTime(at))
+	require.Equal(t, "—", fmtTime(time.Time{}))
+	require.Equal(t, "ngày 01 tháng 07 năm 2025", fmtDay(at))
+	require.Equal(t, "75.000 đồng", fmtVND(75000))
+	require.Equal(t, "1.200.000 đồng", fmtVND(1200000))
+	require.Equal(t, "0 đồng", fmtVND(0))
+	require.Equal(t, "2 giờ 30 phút", fmtDuration(150*time.Minute))
+	require.Equal(t, "Có", formValue("true", "boolean"))
+	require.Equal(t, "01/07/2025", formValue("2025-07-01", "date"))
+	require.Equal(t, "2025-07-01", formValue("2025-07-01", "string"))
+	require.Equal(t, "12.5", formValue(12.5, "number"))
+}
