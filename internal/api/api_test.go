@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -408,7 +409,8 @@ func TestMalformedInputWritesNothing(t *testing.T) {
 	var got dossier.State
 	a.json(t, &got)
 	require.Equal(t, sqlName, got.Applicant.Name)
-	require.Equal(t, dossiers+1, e.dossierCount())
+	require.Eventually(t, func() bool { return e.dossierCount() == dossiers+1 }, 30*time.Second, 50*time.Millisecond,
+		"the dossier reaches the read model, its table intact")
 }
 
 func sign(body []byte) (string, string) {
@@ -498,4 +500,52 @@ func TestPaymentCallbackConfirmsThePayment(t *testing.T) {
 	st, err = e.engine.Service.Status(context.Background(), code)
 	require.NoError(t, err)
 	require.True(t, st.PaidOnline)
+}
+
+// TestWithdrawAndExtend covers the withdrawal with its stop notice, and
+// the one extension of an appointment, through the API.
+func TestWithdrawAndExtend(t *testing.T) {
+	e := start(t)
+	st := e.submitted()
+	a := e.postJSON(dossierPath(st.Code, "/withdraw"), tokOtherCz, api.WithdrawBody{Reason: "Nộp nhầm"})
+	require.Equal(t, http.StatusForbidden, a.status)
+	a = e.postJSON(dossierPath(st.Code, "/withdraw"), tokCitizen, api.WithdrawBody{Reason: "Nộp nhầm thủ tục"})
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	a.json(t, &st)
+	require.Equal(t, dossier.StatusWithdrawing, st.Status)
+	var stop dossier.Task
+	for _, task := range st.OpenTasks {
+		if slices.Contains(task.Outcomes, "stop") {
+			stop = task
+		}
+	}
+	require.NotEmpty(t, stop.ID, "a stop notice is open: %+v", st.OpenTasks)
+	a = e.postJSON(dossierPath(st.Code, "/actions"), tokMotCua, api.ActBody{Task: stop.ID, Outcome: "stop", Note: "Dừng theo đề nghị"})
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	require.Eventually(t, func() bool {
+		e.get(dossierPath(st.Code), tokCitizen).json(t, &st)
+		return st.Status == dossier.StatusStopped
+	}, 30*time.Second, 50*time.Millisecond)
+
+	// An extension: a business registration has three working days.
+	plan := e.engine.Catalog.Plan("1.001612")
+	req := servicetest.ExampleRequest(t, plan, *plan.Mode("partial_online"))
+	req.Applicant.ID = citizenID
+	st, err := e.engine.Service.Submit(context.Background(), req)
+	require.NoError(t, err)
+	recept := e.waitTask(st.Code, "tiep_nhan")
+	a = e.postJSON(dossierPath(st.Code, "/actions"), tokMotCua, api.ActBody{Task: recept.ID, Outcome: "accept"})
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	a.json(t, &st)
+	require.NotZero(t, st.AppointmentAt)
+	later := st.AppointmentAt.Add(72 * time.Hour)
+	a = e.postJSON(dossierPath(st.Code, "/extension"), tokMotCua, api.ExtendBody{NewAppointment: later, Reason: "Chờ xác minh"})
+	require.Equal(t, http.StatusForbidden, a.status, "the reception is not the competent agency: %s", a.body)
+	a = e.postJSON(dossierPath(st.Code, "/extension"), tokTruongP, api.ExtendBody{NewAppointment: later, Reason: "Chờ xác minh"})
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	a.json(t, &st)
+	require.True(t, st.Extended)
+	require.True(t, st.AppointmentAt.Equal(later))
+	a = e.postJSON(dossierPath(st.Code, "/extension"), tokTruongP, api.ExtendBody{NewAppointment: later.Add(time.Hour), Reason: "Lần hai"})
+	require.Equal(t, http.StatusConflict, a.status, "one extension only: %s", a.body)
 }

@@ -288,10 +288,17 @@ func (s *Server) dossierToAct(c *call) (st dossier.State, tasks []dossier.Task, 
 	code := c.r.PathValue("code")
 	live = func() (dossier.State, error) { return s.svc.Status(c.r.Context(), code) }
 	st, err = s.store.DossierGet(c.r.Context(), code)
-	if errors.Is(err, store.ErrNotFound) {
-		st, err = live()
+	if err == nil {
+		var den *access.Denied
+		if st, tasks, err = s.allowed(c, st); !errors.As(err, &den) {
+			return st, tasks, live, err
+		}
+		// The read model may not show yet the task that involves the
+		// caller's agency: the live dossier decides.
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return dossier.State{}, nil, nil, err
 	}
-	if err != nil {
+	if st, err = live(); err != nil {
 		return dossier.State{}, nil, nil, err
 	}
 	st, tasks, err = s.allowed(c, st)

@@ -45,6 +45,7 @@ const (
 	tokOtherCz = "tok-citizen-001099000001"
 	tokAnalyst = "tok-analyst-phan-tich-01"
 	tokAdmin   = "tok-admin-quan-tri-00001"
+	tokTruongP = "tok-truong-phong-kinh-te-1"
 )
 
 const tokensFile = `tokens:
@@ -56,6 +57,7 @@ const tokensFile = `tokens:
   - {token: ` + tokOtherCz + `, subject: ` + otherID + `, name: "Lê Thị C", kind: citizen}
   - {token: ` + tokAnalyst + `, subject: phan-tich, kind: analyst}
   - {token: ` + tokAdmin + `, subject: quan-tri, kind: admin}
+  - {token: ` + tokTruongP + `, subject: cb-truong-phong, kind: officer, roles: [truong_phong], agency: phong_kinh_te}
 `
 
 // testEnv is an API over a real engine.
