@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/motcua/motcua/internal/suggest"
 )
 
 // checker runs the checks that the struct rules cannot express: references,
@@ -163,7 +165,7 @@ func (c *checker) ref(path, value, what string, known []string) bool {
 	if value == "" || c.d.bad[path] || slices.Contains(known, value) {
 		return true
 	}
-	c.r.errorf(c.d.at(path), didYouMean(value, known), "%s: unknown %s %q", path, what, value)
+	c.r.errorf(c.d.at(path), suggest.DidYouMean(value, known), "%s: unknown %s %q", path, what, value)
 	return false
 }
 
@@ -209,7 +211,7 @@ func (c *checker) checkComponents() {
 			if err := checkFormRules(f.Rules, f.Type); err != nil {
 				hint := ""
 				if tag, ok := strings.CutPrefix(err.Error(), "unknown validator tag "); ok {
-					hint = didYouMean(strings.Trim(tag, `"`), knownFormTags)
+					hint = suggest.DidYouMean(strings.Trim(tag, `"`), knownFormTags)
 				}
 				c.r.errorf(c.d.at(p+".rules"), hint, "%s.rules: %v", p, err)
 			}
@@ -318,7 +320,7 @@ func (c *checker) checkStep(ref *stepRef, stepIDs, offered []string) {
 			c.r.errorf(c.d.at(p), "", "step %q is the last step and is not a return step: add next, or end the procedure with a return step", name)
 		case isTerminal(e.target):
 		case !slices.Contains(stepIDs, e.target):
-			c.r.errorf(c.d.at(e.path), didYouMean(e.target, append(slices.Clone(stepIDs), TargetRefused, TargetStopped)), "step %q: %s leads to unknown step %q", name, describeEdge(e), e.target)
+			c.r.errorf(c.d.at(e.path), suggest.DidYouMean(e.target, append(slices.Clone(stepIDs), TargetRefused, TargetStopped)), "step %q: %s leads to unknown step %q", name, describeEdge(e), e.target)
 		case c.ix.byID[e.target].parent != ref.parent:
 			c.r.errorf(c.d.at(e.path), "", "step %q: %s leads to step %q in another branch; steps may only lead to steps of their own list", name, describeEdge(e), e.target)
 		case e.target == s.ID:

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/motcua/motcua/internal/suggest"
 )
 
 // maxNodes bounds the work of decoding one document, so that a file built
@@ -259,7 +261,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			if path != "" {
 				where = fieldName(path) + ": "
 			}
-			hint := didYouMean(k.Value, names)
+			hint := suggest.DidYouMean(k.Value, names)
 			if hint == "" && strings.Contains(k.Value, " ") && n.Style == yaml.FlowStyle {
 				hint = "a value with a comma inside { } must be quoted"
 			}

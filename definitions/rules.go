@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/motcua/motcua/internal/suggest"
 )
 
 var (
@@ -85,7 +87,7 @@ func reportFieldError(d *decoder, path string, fe validator.FieldError) {
 		d.r.errorf(d.at(path), "", "%s: needs at least %s item(s)", path, fe.Param())
 	case "oneof":
 		options := strings.Fields(fe.Param())
-		d.r.errorf(d.at(path), didYouMean(value, options), "%s: %q is not one of: %s", path, value, strings.Join(options, ", "))
+		d.r.errorf(d.at(path), suggest.DidYouMean(value, options), "%s: %q is not one of: %s", path, value, strings.Join(options, ", "))
 	case "unique":
 		d.r.errorf(d.at(path), "", "%s: has the same entry twice", path)
 	case "gte":

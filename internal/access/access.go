@@ -246,3 +246,24 @@ func article(word string) string {
 	}
 	return "a"
 }
+
+// FindTask finds an open task by id, or by step when exactly one task of
+// that step is open, among the dossier's tasks and its consultations'
+// (lists may repeat a task).
+func FindTask(ref string, lists ...[]dossier.Task) (dossier.Task, bool) {
+	var byStep []dossier.Task
+	for _, l := range lists {
+		for _, t := range l {
+			if t.ID == ref {
+				return t, true
+			}
+			if t.Step == ref && !slices.ContainsFunc(byStep, func(x dossier.Task) bool { return x.ID == t.ID }) {
+				byStep = append(byStep, t)
+			}
+		}
+	}
+	if len(byStep) == 1 {
+		return byStep[0], true
+	}
+	return dossier.Task{}, false
+}

@@ -308,15 +308,9 @@ func (s *Server) dossierToAct(c *call) (st dossier.State, tasks []dossier.Task, 
 // allowed checks the caller may see a dossier, with the open tasks of
 // its consultations.
 func (s *Server) allowed(c *call, st dossier.State) (dossier.State, []dossier.Task, error) {
-	rows, err := s.store.TaskList(c.r.Context(), store.TaskListParams{DossierCode: st.Code, Limit: store.MaxLimit})
+	tasks, err := s.svc.OpenTasks(c.r.Context(), st.Code)
 	if err != nil {
 		return dossier.State{}, nil, err
-	}
-	var tasks []dossier.Task
-	for _, r := range rows {
-		if r.DossierCode == st.Code { // the filter is a prefix
-			tasks = append(tasks, r.Task)
-		}
 	}
 	if err := access.ReadDossier(c.p, st, tasks); err != nil {
 		return dossier.State{}, nil, err
@@ -472,12 +466,12 @@ func (s *Server) act(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	task, ok := findTask(b.Task, st.OpenTasks, tasks)
+	task, ok := access.FindTask(b.Task, st.OpenTasks, tasks)
 	if !ok { // just opened, or the read model lags: ask the dossier
 		if st, err = live(); err != nil {
 			return nil, err
 		}
-		task, ok = findTask(b.Task, st.OpenTasks, tasks)
+		task, ok = access.FindTask(b.Task, st.OpenTasks, tasks)
 	}
 	if !ok {
 		return nil, &service.RejectedError{Message: fmt.Sprintf("dossier %s has no open task %q (open: %s)", st.Code, b.Task, taskList(st.OpenTasks, tasks))}
@@ -487,35 +481,6 @@ func (s *Server) act(c *call) (any, error) {
 	}
 	return s.svc.Act(c.r.Context(), st.Code, workflows.ActRequest{Task: task.ID, Outcome: b.Outcome,
 		Actor: access.OfficerFor(c.p, task), Note: b.Note, Items: b.Items})
-}
-
-// findTask finds an open task by id, or by step when one task of that
-// step is open, among the dossier's and its consultations'.
-func findTask(ref string, lists ...[]dossier.Task) (dossier.Task, bool) {
-	var byStep []dossier.Task
-	for _, l := range lists {
-		for _, t := range l {
-			if t.ID == ref {
-				return t, true
-			}
-			if t.Step == ref && !containsTask(byStep, t.ID) {
-				byStep = append(byStep, t)
-			}
-		}
-	}
-	if len(byStep) == 1 {
-		return byStep[0], true
-	}
-	return dossier.Task{}, false
-}
-
-func containsTask(ts []dossier.Task, id string) bool {
-	for _, t := range ts {
-		if t.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 func taskList(lists ...[]dossier.Task) string {

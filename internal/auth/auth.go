@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/motcua/motcua/internal/suggest"
 )
 
 // Kind is the kind of a principal; it decides what the principal may see and do.
@@ -209,51 +211,9 @@ func New(ctx context.Context, cfg Config) (Authenticator, error) {
 		return a, nil
 	default:
 		msg := fmt.Sprintf("auth: unknown mode %q (want %q or %q", cfg.Mode, modeTokens, modeOIDC)
-		if s := didYouMean(cfg.Mode, []string{modeTokens, modeOIDC}); s != "" {
+		if s := suggest.DidYouMean(cfg.Mode, []string{modeTokens, modeOIDC}); s != "" {
 			msg += "; " + s
 		}
 		return nil, errors.New(msg + ")")
 	}
-}
-
-// didYouMean suggests the candidate closest to got, or "" when none is close.
-func didYouMean(got string, candidates []string) string {
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		d := editDistance(strings.ToLower(got), strings.ToLower(c))
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	limit := min(max(len(got)/3, 1), 3)
-	if best == "" || bestDist > limit {
-		return ""
-	}
-	return fmt.Sprintf("did you mean %q?", best)
-}
-
-// editDistance is the Damerau–Levenshtein distance (with adjacent swaps).
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }

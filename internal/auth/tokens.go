@@ -21,6 +21,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/motcua/motcua/internal/suggest"
 )
 
 // MinTokenLength is the fewest characters a plain token of a tokens file may have.
@@ -277,7 +279,7 @@ func (p *tokensParser) fields(n *yaml.Node, where string, known []string) map[st
 		}
 		if !slices.Contains(known, k.Value) {
 			msg := fmt.Sprintf("unknown field %q", k.Value)
-			if s := didYouMean(k.Value, known); s != "" {
+			if s := suggest.DidYouMean(k.Value, known); s != "" {
 				msg += " (" + s + ")"
 			}
 			p.errorf(k, where, "%s", msg)
@@ -494,7 +496,7 @@ func checkPrincipal(p Principal) []problem {
 		return append(out, problem{field: fieldKind, missing: true, hint: "citizen, officer, analyst or admin"})
 	case !p.Kind.valid():
 		msg := fmt.Sprintf("unknown kind %q (want citizen, officer, analyst or admin", string(p.Kind))
-		if s := didYouMean(string(p.Kind), kinds); s != "" {
+		if s := suggest.DidYouMean(string(p.Kind), kinds); s != "" {
 			msg += "; " + s
 		}
 		return append(out, problem{field: fieldKind, msg: msg + ")"})

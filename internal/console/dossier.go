@@ -409,7 +409,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 		refuse(&service.ValidationError{Problems: problems})
 		return
 	}
-	task, ok := findTask(form.Task, st.OpenTasks, tasks)
+	task, ok := access.FindTask(form.Task, st.OpenTasks, tasks)
 	if !ok {
 		refuse(&service.RejectedError{Message: fmt.Sprintf("hồ sơ %s không có công việc đang mở %q (đang mở: %s)",
 			st.Code, form.Task, taskIDs(openTasks(st.OpenTasks, tasks)))})

@@ -3,13 +3,13 @@ package console
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/access"
 	"github.com/motcua/motcua/internal/auth"
 	"github.com/motcua/motcua/internal/dossier"
-	"github.com/motcua/motcua/internal/store"
 )
 
 // dossierFor reads a dossier the principal may see, with the open tasks of
@@ -20,50 +20,14 @@ func (c *Console) dossierFor(ctx context.Context, p auth.Principal, code string)
 	if err != nil {
 		return dossier.State{}, nil, err
 	}
-	rows, err := c.store.TaskList(ctx, store.TaskListParams{DossierCode: st.Code, Limit: store.MaxLimit, Now: c.now()})
+	tasks, err := c.svc.OpenTasks(ctx, st.Code)
 	if err != nil {
 		return dossier.State{}, nil, err
-	}
-	tasks := make([]dossier.Task, 0, len(rows))
-	for _, r := range rows {
-		// DossierCode is a prefix: keep this dossier's tasks only.
-		if r.DossierCode == st.Code {
-			tasks = append(tasks, r.Task)
-		}
 	}
 	if err := access.ReadDossier(p, st, tasks); err != nil {
 		return dossier.State{}, nil, err
 	}
 	return st, tasks, nil
-}
-
-// findTask finds an open task by id, or by step when one task of that
-// step is open, among the dossier's and its consultations' (as the API).
-func findTask(ref string, lists ...[]dossier.Task) (dossier.Task, bool) {
-	var byStep []dossier.Task
-	for _, l := range lists {
-		for _, t := range l {
-			if t.ID == ref {
-				return t, true
-			}
-			if t.Step == ref && !hasTask(byStep, t.ID) {
-				byStep = append(byStep, t)
-			}
-		}
-	}
-	if len(byStep) == 1 {
-		return byStep[0], true
-	}
-	return dossier.Task{}, false
-}
-
-func hasTask(ts []dossier.Task, id string) bool {
-	for _, t := range ts {
-		if t.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // openTasks merges the dossier's open tasks with its consultations', once
@@ -72,7 +36,7 @@ func openTasks(lists ...[]dossier.Task) []dossier.Task {
 	var out []dossier.Task
 	for _, l := range lists {
 		for _, t := range l {
-			if !hasTask(out, t.ID) {
+			if !slices.ContainsFunc(out, func(x dossier.Task) bool { return x.ID == t.ID }) {
 				out = append(out, t)
 			}
 		}

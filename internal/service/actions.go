@@ -407,3 +407,19 @@ func shortHash(h string) string {
 	}
 	return h
 }
+
+// OpenTasks returns the open tasks of a dossier and of its consultations
+// as the read model holds them: who is involved in it now.
+func (s *Service) OpenTasks(ctx context.Context, code string) ([]dossier.Task, error) {
+	rows, err := s.store.TaskList(ctx, store.TaskListParams{DossierCode: code, Limit: store.MaxLimit, Now: s.now()})
+	if err != nil {
+		return nil, err
+	}
+	var tasks []dossier.Task
+	for _, r := range rows {
+		if r.DossierCode == code { // the filter is a prefix
+			tasks = append(tasks, r.Task)
+		}
+	}
+	return tasks, nil
+}
