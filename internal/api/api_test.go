@@ -38,6 +38,13 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 			if got.status == http.StatusNotFound {
 				require.NotContains(t, string(got.body), "no route", "%s %s is documented but not served", method, path)
 			}
+			// Every route but the public ones needs a credential.
+			op := item.GetOperation(method)
+			if op.Security != nil && len(*op.Security) > 0 {
+				anon := e.do(method, concrete, "", "application/json", []byte(`{}`))
+				require.Equal(t, http.StatusUnauthorized, anon.status, "%s %s without a credential: %s", method, path, anon.body)
+				require.Equal(t, api.CodeUnauthenticated, anon.apiError(t).Code)
+			}
 		}
 	}
 	require.GreaterOrEqual(t, n, 25)
