@@ -27,7 +27,9 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- api.Serve(ctx, ln, h, slog.New(slog.NewTextHandler(io.Discard, nil)), 10*time.Second) }()
+	go func() {
+		served <- api.Serve(ctx, ln, h, slog.New(slog.NewTextHandler(io.Discard, nil)), 10*time.Second)
+	}()
 
 	answer := make(chan string, 1)
 	go func() {
