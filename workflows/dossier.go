@@ -789,6 +789,7 @@ func (r *run) state(withTimeline bool) dossier.State {
 	if withTimeline {
 		s.Timeline = slices.Clone(r.timeline)
 		s.Form = maps.Clone(r.in.Form)
+		s.Delivery = r.in.Delivery
 	}
 	if r.st.Result != nil {
 		res := *r.st.Result

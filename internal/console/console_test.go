@@ -706,6 +706,8 @@ func TestConsole(t *testing.T) {
 		require.Contains(t, text(t, p.body, "print-components"), "Tờ khai đăng ký khai sinh")
 		require.Contains(t, text(t, p.body, "print-components"), "tái sử dụng")
 		require.Equal(t, principals["mot_cua"].Subject, text(t, p.body, "signer"))
+		require.Contains(t, p.body, "Nhận kết quả điện tử", "the delivery the applicant chose")
+		require.NotContains(t, p.body, "Theo đăng ký của người nộp hồ sơ")
 
 		review := b.waitTask(t, code, "tham_dinh")
 		p = b.get(t, "tu_phap", dossierPath)

@@ -223,12 +223,15 @@ func isReception(plan *definitions.Plan, mode, step string) bool {
 	return false
 }
 
-// delivery says how the result will be returned. The state records the
-// applicant's choice only with the result; before it, the form lists the
-// ways the mode offers.
+// delivery says how the result will be returned: the applicant's choice
+// as the live dossier or its result records it; from the read model,
+// which keeps neither, the ways the mode offers.
 func (c *Console) delivery(st dossier.State, plan *definitions.Plan) string {
 	if st.Result != nil && st.Result.Delivery != "" {
 		return label(deliveryNames, st.Result.Delivery)
+	}
+	if st.Delivery != "" {
+		return label(deliveryNames, st.Delivery)
 	}
 	if plan != nil {
 		if mp := plan.Mode(st.Mode); mp != nil && len(mp.Delivery) > 0 {

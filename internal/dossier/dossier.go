@@ -196,13 +196,16 @@ const (
 // State is what the state query returns and what an accepted action
 // answers with.
 type State struct {
-	Code          string    `json:"code"`
-	ProcedureCode string    `json:"procedure_code"`
-	PlanHash      string    `json:"plan_hash"`
-	Mode          string    `json:"mode"`
-	Channel       string    `json:"channel"`
-	Agency        string    `json:"agency"`
-	Applicant     Applicant `json:"applicant"`
+	Code          string `json:"code"`
+	ProcedureCode string `json:"procedure_code"`
+	PlanHash      string `json:"plan_hash"`
+	Mode          string `json:"mode"`
+	Channel       string `json:"channel"`
+	// Delivery is how the applicant chose to receive the result; only the
+	// state query carries it.
+	Delivery  string    `json:"delivery,omitempty"`
+	Agency    string    `json:"agency"`
+	Applicant Applicant `json:"applicant"`
 	// Components are the dossier's files as now held, supplements
 	// included; only their hashes, the files stay outside Temporal.
 	Components []ComponentRef `json:"components,omitempty"`
