@@ -28,11 +28,14 @@ import (
 
 // authFlags select the authenticator of the API.
 type authFlags struct {
-	tokens     string
-	oidcConfig string
-	issuer     string
-	audience   string
-	jwksURL    string
+	tokens       string
+	oidcConfig   string
+	issuer       string
+	audience     string
+	jwksURL      string
+	clientID     string
+	clientSecret string // the file holding it
+	redirectURL  string
 }
 
 func (a *authFlags) add(fl *pflag.FlagSet) {
@@ -40,18 +43,36 @@ func (a *authFlags) add(fl *pflag.FlagSet) {
 	fl.StringVar(&a.issuer, "oidc-issuer", "", "OpenID Connect issuer URL: authenticate JWTs against its key set instead of a tokens file")
 	fl.StringVar(&a.audience, "oidc-audience", "", "the audience (client id) JWTs must carry")
 	fl.StringVar(&a.jwksURL, "oidc-jwks-url", "", "the issuer's JWKS URL, skipping discovery")
-	fl.StringVar(&a.oidcConfig, "oidc-config", "", "YAML file of the OIDC claim mapping (subject_claim, roles_claim, agency_claim, role_map, …)")
+	fl.StringVar(&a.oidcConfig, "oidc-config", "", "YAML file of the OIDC settings: claim mapping (subject_claim, roles_claim, agency_claim, role_map, …) and console sign-in (client_id, client_secret_file, redirect_url, scopes, auth_url, token_url)")
+	fl.StringVar(&a.clientID, "oidc-client-id", "", "client id of the console's sign-in through the provider (default: the audience)")
+	fl.StringVar(&a.clientSecret, "oidc-client-secret-file", "", "file holding the client secret of the console's sign-in (a confidential client; default: a public client with PKCE)")
+	fl.StringVar(&a.redirectURL, "oidc-redirect-url", "", "the console's callback registered at the provider, e.g. https://motcua.example/console/oidc/callback (default: from the request's host)")
+}
+
+// oidcFile is the YAML of --oidc-config: auth.OIDCConfig, and the client
+// secret in a file of its own.
+type oidcFile struct {
+	auth.OIDCConfig  `yaml:",inline"`
+	ClientSecretFile string `yaml:"client_secret_file,omitempty"`
 }
 
 // config builds the auth.Config the flags describe.
 func (a *authFlags) config() (auth.Config, error) {
 	if a.issuer == "" && a.oidcConfig == "" {
+		for _, f := range []struct{ name, value string }{
+			{"oidc-audience", a.audience}, {"oidc-jwks-url", a.jwksURL}, {"oidc-client-id", a.clientID},
+			{"oidc-client-secret-file", a.clientSecret}, {"oidc-redirect-url", a.redirectURL},
+		} {
+			if f.value != "" {
+				return auth.Config{}, usageError{fmt.Errorf("--%s needs --oidc-issuer or --oidc-config", f.name)}
+			}
+		}
 		return auth.Config{Mode: "tokens", Tokens: a.tokens}, nil
 	}
 	if a.tokens != "" {
 		return auth.Config{}, usageError{errors.New("give either --tokens or --oidc-issuer/--oidc-config, not both")}
 	}
-	var oc auth.OIDCConfig
+	var of oidcFile
 	if a.oidcConfig != "" {
 		data, err := os.ReadFile(a.oidcConfig)
 		if err != nil {
@@ -59,10 +80,14 @@ func (a *authFlags) config() (auth.Config, error) {
 		}
 		dec := yaml.NewDecoder(strings.NewReader(string(data)))
 		dec.KnownFields(true)
-		if err := dec.Decode(&oc); err != nil {
+		if err := dec.Decode(&of); err != nil {
 			return auth.Config{}, fmt.Errorf("%s: %w", a.oidcConfig, err)
 		}
+		if of.ClientSecret != "" && of.ClientSecretFile != "" {
+			return auth.Config{}, fmt.Errorf("%s: give client_secret or client_secret_file, not both", a.oidcConfig)
+		}
 	}
+	oc := of.OIDCConfig
 	if a.issuer != "" {
 		oc.Issuer = a.issuer
 	}
@@ -71,6 +96,25 @@ func (a *authFlags) config() (auth.Config, error) {
 	}
 	if a.jwksURL != "" {
 		oc.JWKSURL = a.jwksURL
+	}
+	if a.clientID != "" {
+		oc.ClientID = a.clientID
+	}
+	if a.redirectURL != "" {
+		oc.RedirectURL = a.redirectURL
+	}
+	secretFile, what := of.ClientSecretFile, a.oidcConfig+": client_secret_file"
+	if a.clientSecret != "" {
+		secretFile, what = a.clientSecret, "--oidc-client-secret-file"
+	}
+	if secretFile != "" {
+		b, err := os.ReadFile(secretFile)
+		if err != nil {
+			return auth.Config{}, fmt.Errorf("%s: %w", what, err)
+		}
+		if oc.ClientSecret = strings.TrimSpace(string(b)); oc.ClientSecret == "" {
+			return auth.Config{}, fmt.Errorf("%s: %s is empty", what, secretFile)
+		}
 	}
 	return auth.Config{Mode: "oidc", OIDC: oc}, nil
 }
@@ -191,7 +235,9 @@ each signs its body with HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 			if err != nil {
 				return err
 			}
-			log.Info("motcua api listening", "url", srv.URL(), "auth", srv.Auth.Name(), "temporal", address, "namespace", namespace)
+			_, signIn := srv.Auth.(auth.LoginProvider)
+			log.Info("motcua api listening", "url", srv.URL(), "auth", srv.Auth.Name(), "console_sign_in", signIn,
+				"temporal", address, "namespace", namespace)
 			fmt.Fprintf(s.out, "motcua api listening on %s (console %s/console/)\n", srv.URL(), srv.URL())
 			<-ctx.Done()
 			return srv.Stop()

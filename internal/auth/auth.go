@@ -181,6 +181,44 @@ type OIDCConfig struct {
 	// AdminRoles are identity-provider roles that make the principal an
 	// admin. Default: none.
 	AdminRoles []string `yaml:"admin_roles,omitempty" json:"admin_roles,omitempty"`
+
+	// The settings below are those of the console's sign-in through the
+	// provider (the authorization code flow with PKCE; see LoginProvider).
+	// It is offered whenever the provider's authorization and token
+	// endpoints are known: discovered, or given as AuthURL and TokenURL.
+	// The session is the ID token, checked on every request as any other
+	// token: its "aud" must include Audience, which it does when ClientID
+	// is Audience (the default).
+
+	// ClientID is the client id the console signs in as. Default: Audience.
+	ClientID string `yaml:"client_id,omitempty" json:"client_id,omitempty"`
+	// ClientSecret is the client secret of a confidential client, sent to
+	// the token endpoint with HTTP Basic authentication (or in the form,
+	// when the provider advertises only client_secret_post). Default:
+	// none, a public client, which PKCE protects.
+	ClientSecret string `yaml:"client_secret,omitempty" json:"client_secret,omitempty"`
+	// RedirectURL is the console's callback as registered at the provider,
+	// e.g. https://motcua.example/console/oidc/callback. Default: derived
+	// from each request (its Host, https when served over TLS) — set it
+	// behind a reverse proxy.
+	RedirectURL string `yaml:"redirect_url,omitempty" json:"redirect_url,omitempty"`
+	// Scopes are the scopes asked for; "openid" is added when missing.
+	// Default: openid, profile, email.
+	Scopes []string `yaml:"scopes,omitempty" json:"scopes,omitempty"`
+	// AuthURL is the provider's authorization endpoint. Default: the
+	// authorization_endpoint the issuer advertises; required for sign-in
+	// when JWKSURL is set, since discovery is then skipped.
+	AuthURL string `yaml:"auth_url,omitempty" json:"auth_url,omitempty"`
+	// TokenURL is the provider's token endpoint. Default: the
+	// token_endpoint the issuer advertises; required for sign-in when
+	// JWKSURL is set.
+	TokenURL string `yaml:"token_url,omitempty" json:"token_url,omitempty"`
+}
+
+// loginSettings reports whether any setting of the console's sign-in is
+// given.
+func (c OIDCConfig) loginSettings() bool {
+	return c.ClientID != "" || c.ClientSecret != "" || c.RedirectURL != "" || len(c.Scopes) > 0 || c.AuthURL != "" || c.TokenURL != ""
 }
 
 // New builds the authenticator cfg selects. In mode "tokens" it reads the

@@ -31,4 +31,16 @@
 // against the issuer's key set, which is fetched again when a token names a
 // key it does not hold, so the provider may rotate its keys. [OIDCConfig]
 // maps the token's claims to a Principal.
+//
+// # Signing in through the provider
+//
+// In mode "oidc", when the provider's authorization and token endpoints
+// are known (discovered, or OIDCConfig.AuthURL and TokenURL), the
+// authenticator is also a [LoginProvider]: the web console signs people in
+// with the authorization code flow and PKCE (S256), with
+// golang.org/x/oauth2. [LoginProvider.Exchange] redeems the code, verifies
+// the ID token with the same verifier and claim mapping as Authenticate,
+// checks its nonce, and returns a [Login] or a [*LoginError] saying which
+// step refused. The ID token then serves as the session's credential.
+// The package oidctest is a local provider for tests.
 package auth

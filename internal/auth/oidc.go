@@ -49,8 +49,10 @@ type oidcAuth struct {
 }
 
 // newOIDC checks cfg, fills in its defaults and prepares the verifier,
-// discovering the issuer unless cfg.JWKSURL is set.
-func newOIDC(ctx context.Context, cfg OIDCConfig) (*oidcAuth, error) {
+// discovering the issuer unless cfg.JWKSURL is set. It returns an
+// *oidcLogin when the provider's endpoints for the console's sign-in are
+// known, else an *oidcAuth.
+func newOIDC(ctx context.Context, cfg OIDCConfig) (Authenticator, error) {
 	if cfg.Issuer == "" {
 		return nil, errors.New("auth: oidc.issuer is required (the URL of the identity provider, as tokens carry it in \"iss\")")
 	}
@@ -60,9 +62,13 @@ func newOIDC(ctx context.Context, cfg OIDCConfig) (*oidcAuth, error) {
 	if cfg.Audience == "" {
 		return nil, errors.New("auth: oidc.audience is required (the client id tokens are issued for, as they carry it in \"aud\")")
 	}
-	if cfg.JWKSURL != "" {
-		if err := checkURL(cfg.JWKSURL); err != nil {
-			return nil, fmt.Errorf("auth: oidc.jwks_url: %w", err)
+	for _, u := range []struct{ name, url string }{
+		{"jwks_url", cfg.JWKSURL}, {"redirect_url", cfg.RedirectURL}, {"auth_url", cfg.AuthURL}, {"token_url", cfg.TokenURL},
+	} {
+		if u.url != "" {
+			if err := checkURL(u.url); err != nil {
+				return nil, fmt.Errorf("auth: oidc.%s: %w", u.name, err)
+			}
 		}
 	}
 	for idp, role := range cfg.RoleMap {
@@ -76,16 +82,15 @@ func newOIDC(ctx context.Context, cfg OIDCConfig) (*oidcAuth, error) {
 	cfg.AgencyClaim = cmp.Or(cfg.AgencyClaim, defaultAgencyClaim)
 	cfg.ApplicantIDClaim = cmp.Or(cfg.ApplicantIDClaim, defaultApplicantIDClaim)
 
-	ctx = oidc.ClientContext(ctx, &http.Client{Timeout: httpTimeout})
+	client := &http.Client{Timeout: httpTimeout}
+	ctx = oidc.ClientContext(ctx, client)
 	jwksURL := cfg.JWKSURL
+	var meta providerMeta
 	if jwksURL == "" {
 		provider, err := oidc.NewProvider(ctx, cfg.Issuer)
 		if err != nil {
 			return nil, fmt.Errorf("auth: oidc: discovering the issuer at %s/.well-known/openid-configuration (or set oidc.jwks_url): %w",
 				strings.TrimSuffix(cfg.Issuer, "/"), err)
-		}
-		var meta struct {
-			JWKSURL string `json:"jwks_uri"`
 		}
 		if err := provider.Claims(&meta); err != nil || meta.JWKSURL == "" {
 			return nil, fmt.Errorf("auth: oidc: the issuer %s advertises no jwks_uri (set oidc.jwks_url)", cfg.Issuer)
@@ -98,7 +103,12 @@ func newOIDC(ctx context.Context, cfg OIDCConfig) (*oidcAuth, error) {
 		SupportedSigningAlgs: signingAlgs,
 		Now:                  func() time.Time { return time.Now().Add(-clockSkew) },
 	})
-	return &oidcAuth{cfg: cfg, verifier: verifier}, nil
+	a := &oidcAuth{cfg: cfg, verifier: verifier}
+	login, err := newLogin(a, meta, client)
+	if err != nil || login == nil {
+		return a, err
+	}
+	return login, nil
 }
 
 // checkURL checks that s is an absolute http or https URL.
@@ -146,33 +156,44 @@ func (a *oidcAuth) Authenticate(ctx context.Context, token string) (Principal, e
 	if token == "" {
 		return Principal{}, ErrNoCredential
 	}
+	_, claims, err := a.verify(ctx, token)
+	if err != nil {
+		return Principal{}, err
+	}
+	return a.principal(claims)
+}
+
+// verify checks token — signature, issuer, audience, expiry — and returns
+// it with its claims. It returns a *CredentialError for a token it
+// rejects, and another error when the issuer's key set cannot be fetched.
+func (a *oidcAuth) verify(ctx context.Context, token string) (*oidc.IDToken, map[string]any, error) {
 	var fetchErr error
 	idToken, err := a.verifier.Verify(context.WithValue(ctx, fetchErrKey{}, &fetchErr), token)
 	if err != nil {
 		if fetchErr != nil {
-			return Principal{}, fmt.Errorf("auth: oidc: fetching the keys of the issuer %s: %w", a.cfg.Issuer, fetchErr)
+			return nil, nil, fmt.Errorf("auth: oidc: fetching the keys of the issuer %s: %w", a.cfg.Issuer, fetchErr)
 		}
 		var expired *oidc.TokenExpiredError
 		if errors.As(err, &expired) {
-			return Principal{}, credErr("the token expired at %s", expired.Expiry.UTC().Format(time.RFC3339))
+			return nil, nil, credErr("the token expired at %s", expired.Expiry.UTC().Format(time.RFC3339))
 		}
 		msg := err.Error()
 		if strings.HasPrefix(msg, "failed to verify signature") {
-			return Principal{}, credErr("bad signature: no key of the issuer %s verifies the token", a.cfg.Issuer)
+			return nil, nil, credErr("bad signature: no key of the issuer %s verifies the token", a.cfg.Issuer)
 		}
-		return Principal{}, credErr("%s", strings.TrimPrefix(msg, "oidc: "))
+		return nil, nil, credErr("%s", strings.TrimPrefix(msg, "oidc: "))
 	}
 	var raw json.RawMessage
 	if err := idToken.Claims(&raw); err != nil {
-		return Principal{}, credErr("reading the claims: %v", err)
+		return nil, nil, credErr("reading the claims: %v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var claims map[string]any
 	if err := dec.Decode(&claims); err != nil {
-		return Principal{}, credErr("reading the claims: %v", err)
+		return nil, nil, credErr("reading the claims: %v", err)
 	}
-	return a.principal(claims)
+	return idToken, claims, nil
 }
 
 // principal maps verified claims to a Principal; see OIDCConfig.

@@ -2,15 +2,12 @@ package auth_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,138 +15,46 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/motcua/motcua/internal/auth"
+	"github.com/motcua/motcua/internal/auth/oidctest"
 )
 
-// rsaKeys are generated once: RSA key generation is slow under -race.
-var rsaKeys = sync.OnceValue(func() []*rsa.PrivateKey {
-	keys := make([]*rsa.PrivateKey, 3)
-	for i := range keys {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		keys[i] = k
-	}
-	return keys
-})
-
-// signingKey is an RSA key of the test issuer, with its key id.
-type signingKey struct {
-	kid  string
-	priv *rsa.PrivateKey
+// rsaKeys are the test keys, generated once per process.
+func rsaKeys() []*rsa.PrivateKey {
+	return []*rsa.PrivateKey{oidctest.RSAKey(0), oidctest.RSAKey(1), oidctest.RSAKey(2)}
 }
 
+// signingKey is an RSA key of the test issuer, with its key id.
+type signingKey = oidctest.Key
+
 // testIssuer is a local OpenID Connect provider: it serves discovery and a
-// JSON Web Key Set, and signs tokens.
+// JSON Web Key Set, signs tokens, and is an authorization server for the
+// console's sign-in (see oidctest).
 type testIssuer struct {
-	tb  testing.TB
-	srv *httptest.Server
-
-	mu          sync.Mutex
-	published   []signingKey // the key set it serves
-	jwksStatus  int          // when not 0, the status the key set is served with
-	advertisedI string       // when not "", the issuer discovery advertises
-
-	discoveryHits atomic.Int32
-	jwksHits      atomic.Int32
+	*oidctest.Provider
 }
 
 func newTestIssuer(tb testing.TB, keys ...signingKey) *testIssuer {
 	tb.Helper()
-	is := &testIssuer{tb: tb, published: keys}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		is.discoveryHits.Add(1)
-		is.mu.Lock()
-		iss := is.advertisedI
-		is.mu.Unlock()
-		if iss == "" {
-			iss = is.url()
-		}
-		writeJSON(w, map[string]any{
-			"issuer":                                iss,
-			"authorization_endpoint":                is.url() + "/auth",
-			"token_endpoint":                        is.url() + "/token",
-			"jwks_uri":                              is.url() + "/keys",
-			"response_types_supported":              []string{"code"},
-			"subject_types_supported":               []string{"public"},
-			"id_token_signing_alg_values_supported": []string{"RS256"},
-		})
-	})
-	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
-		is.jwksHits.Add(1)
-		is.mu.Lock()
-		defer is.mu.Unlock()
-		if is.jwksStatus != 0 {
-			http.Error(w, "unavailable", is.jwksStatus)
-			return
-		}
-		var set jose.JSONWebKeySet
-		for _, k := range is.published {
-			set.Keys = append(set.Keys, jose.JSONWebKey{Key: &k.priv.PublicKey, KeyID: k.kid, Algorithm: "RS256", Use: "sig"})
-		}
-		writeJSON(w, set)
-	})
-	is.srv = httptest.NewServer(mux)
-	tb.Cleanup(is.srv.Close)
-	return is
+	return &testIssuer{oidctest.New(tb, oidctest.Options{Keys: keys})}
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func (is *testIssuer) url() string { return is.srv.URL }
+func (is *testIssuer) url() string { return is.URL() }
 
 // publish replaces the key set the issuer serves.
-func (is *testIssuer) publish(keys ...signingKey) {
-	is.mu.Lock()
-	defer is.mu.Unlock()
-	is.published = keys
-}
+func (is *testIssuer) publish(keys ...signingKey) { is.Publish(keys...) }
 
-func (is *testIssuer) setJWKSStatus(code int) {
-	is.mu.Lock()
-	defer is.mu.Unlock()
-	is.jwksStatus = code
-}
+func (is *testIssuer) setJWKSStatus(code int) { is.SetJWKSStatus(code) }
 
 // claims returns valid claims for subject, with extra claims merged in (a
 // nil value deletes a claim).
 func (is *testIssuer) claims(subject string, extra map[string]any) map[string]any {
-	now := time.Now()
-	c := map[string]any{
-		"iss": is.url(),
-		"aud": "motcua",
-		"sub": subject,
-		"iat": now.Unix(),
-		"exp": now.Add(5 * time.Minute).Unix(),
-	}
-	for k, v := range extra {
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-	}
-	return c
+	return is.Claims(subject, extra)
 }
 
 // sign returns claims as a compact JWS signed with key.
 func sign(tb testing.TB, key signingKey, claims map[string]any) string {
 	tb.Helper()
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key.priv, KeyID: key.kid}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	require.NoError(tb, err)
-	payload, err := json.Marshal(claims)
-	require.NoError(tb, err)
-	jws, err := signer.Sign(payload)
-	require.NoError(tb, err)
-	token, err := jws.CompactSerialize()
-	require.NoError(tb, err)
-	return token
+	return oidctest.Sign(tb, key, claims)
 }
 
 // oidcConfig is the configuration the tests use, for issuer is.
@@ -174,7 +79,7 @@ type oidcBundle struct {
 
 func setupOIDC(t *testing.T) *oidcBundle {
 	t.Helper()
-	key := signingKey{kid: "k1", priv: rsaKeys()[0]}
+	key := signingKey{ID: "k1", Private: rsaKeys()[0]}
 	is := newTestIssuer(t, key)
 	a, err := auth.New(context.Background(), oidcConfig(is))
 	require.NoError(t, err)
@@ -242,7 +147,7 @@ func TestOIDCPrincipals(t *testing.T) {
 func TestOIDCRejects(t *testing.T) {
 	t.Parallel()
 	b := setupOIDC(t)
-	other := signingKey{kid: "k1", priv: rsaKeys()[1]}
+	other := signingKey{ID: "k1", Private: rsaKeys()[1]}
 	officer := map[string]any{"realm_access": roles("clerk"), "motcua_agency": "ubnd_xa"}
 	hs256 := func() string {
 		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: []byte("0123456789abcdef0123456789abcdef")}, nil)
@@ -274,7 +179,7 @@ func TestOIDCRejects(t *testing.T) {
 			`invalid credential: id token issued by a different provider, expected "` + iss + `" got "https://evil.example"`},
 		{"signed by another key with the same key id", sign(t, other, b.issuer.claims("u-1", officer)),
 			"invalid credential: bad signature: no key of the issuer " + iss + " verifies the token"},
-		{"signed by an unknown key", sign(t, signingKey{kid: "k9", priv: rsaKeys()[1]}, b.issuer.claims("u-1", officer)),
+		{"signed by an unknown key", sign(t, signingKey{ID: "k9", Private: rsaKeys()[1]}, b.issuer.claims("u-1", officer)),
 			"invalid credential: bad signature: no key of the issuer " + iss + " verifies the token"},
 		{"symmetric algorithm", hs256,
 			`invalid credential: malformed jwt: unexpected signature algorithm "HS256"; expected …`},
@@ -337,15 +242,15 @@ func TestOIDCKeyRotation(t *testing.T) {
 	require.NoError(t, err)
 	_, err = b.auth.Authenticate(ctx, sign(t, b.key, b.issuer.claims("c-2", citizen)))
 	require.NoError(t, err)
-	require.Equal(t, int32(1), b.issuer.jwksHits.Load(), "the key set is fetched once, then cached")
+	require.Equal(t, int32(1), b.issuer.JWKSHits(), "the key set is fetched once, then cached")
 
 	// The issuer rotates: it now signs with k2 and publishes only k2.
-	next := signingKey{kid: "k2", priv: rsaKeys()[2]}
+	next := signingKey{ID: "k2", Private: rsaKeys()[2]}
 	b.issuer.publish(next)
 	p, err := b.auth.Authenticate(ctx, sign(t, next, b.issuer.claims("c-3", citizen)))
 	require.NoError(t, err)
 	require.Equal(t, "c-3", p.Subject)
-	require.Equal(t, int32(2), b.issuer.jwksHits.Load(), "an unknown key id fetches the key set again")
+	require.Equal(t, int32(2), b.issuer.JWKSHits(), "an unknown key id fetches the key set again")
 
 	_, err = b.auth.Authenticate(ctx, oldToken)
 	require.EqualError(t, err, "invalid credential: bad signature: no key of the issuer "+b.issuer.url()+" verifies the token",
@@ -372,7 +277,7 @@ func TestOIDCKeySetUnavailable(t *testing.T) {
 
 func TestOIDCJWKSURLWithoutDiscovery(t *testing.T) {
 	t.Parallel()
-	key := signingKey{kid: "k1", priv: rsaKeys()[0]}
+	key := signingKey{ID: "k1", Private: rsaKeys()[0]}
 	is := newTestIssuer(t, key)
 	cfg := oidcConfig(is)
 	cfg.OIDC.JWKSURL = is.url() + "/keys"
@@ -384,13 +289,13 @@ func TestOIDCJWKSURLWithoutDiscovery(t *testing.T) {
 	})))
 	require.NoError(t, err)
 	require.Equal(t, auth.Principal{Subject: "u-1", Kind: auth.KindOfficer, Roles: []string{"mot_cua"}, Agency: "ubnd_xa"}, p)
-	require.Equal(t, int32(0), is.discoveryHits.Load(), "discovery was used")
-	require.Equal(t, int32(1), is.jwksHits.Load())
+	require.Equal(t, int32(0), is.DiscoveryHits(), "discovery was used")
+	require.Equal(t, int32(1), is.JWKSHits())
 }
 
 func TestOIDCDefaultClaims(t *testing.T) {
 	t.Parallel()
-	key := signingKey{kid: "k1", priv: rsaKeys()[0]}
+	key := signingKey{ID: "k1", Private: rsaKeys()[0]}
 	is := newTestIssuer(t, key)
 	a, err := auth.New(context.Background(), auth.Config{Mode: "oidc", OIDC: auth.OIDCConfig{Issuer: is.url(), Audience: "motcua"}})
 	require.NoError(t, err)
@@ -422,10 +327,8 @@ func TestOIDCDiscoveryErrors(t *testing.T) {
 
 	t.Run("issuer mismatch", func(t *testing.T) {
 		t.Parallel()
-		is := newTestIssuer(t, signingKey{kid: "k1", priv: rsaKeys()[0]})
-		is.mu.Lock()
-		is.advertisedI = "https://elsewhere.example"
-		is.mu.Unlock()
+		is := newTestIssuer(t, signingKey{ID: "k1", Private: rsaKeys()[0]})
+		is.SetAdvertisedIssuer("https://elsewhere.example")
 		_, err := auth.New(context.Background(), oidcConfig(is))
 		require.EqualError(t, err, "auth: oidc: discovering the issuer at "+is.url()+"/.well-known/openid-configuration (or set oidc.jwks_url): "+
 			`oidc: issuer did not match the issuer returned by provider, expected "`+is.url()+`" got "https://elsewhere.example"`)

@@ -33,7 +33,9 @@ type Options struct {
 	// Store is the read model: inboxes, dossier lists, the audit log
 	// (required).
 	Store *store.Store
-	// Auth checks the session token (required).
+	// Auth checks the session token (required). When it is also an
+	// auth.LoginProvider, the login page offers the sign-in through the
+	// identity provider (see the package documentation).
 	Auth auth.Authenticator
 	// Logger receives failures of ours; default slog.Default().
 	Logger *slog.Logger
@@ -55,6 +57,10 @@ type Console struct {
 	pages    map[string]*template.Template
 	style    []byte
 	handler  http.Handler
+	// idp is the identity provider's sign-in, when the authenticator
+	// offers one; flows are its sign-ins in progress.
+	idp   auth.LoginProvider
+	flows flows
 }
 
 // Names of the console's cookies besides auth.SessionCookie.
@@ -71,7 +77,7 @@ const (
 )
 
 // pageFiles are the templates rendered inside layout.html.
-var pageFiles = []string{"login.html", "inbox.html", "dossiers.html", "dossier.html", "procedures.html", "procedure.html", "error.html"}
+var pageFiles = []string{"login.html", "signedin.html", "inbox.html", "dossiers.html", "dossier.html", "procedures.html", "procedure.html", "error.html"}
 
 // New checks the options, parses the templates and builds the router.
 func New(o Options) (*Console, error) {
@@ -89,6 +95,7 @@ func New(o Options) (*Console, error) {
 		return nil, fmt.Errorf("console: missing %s", strings.Join(missing, ", "))
 	}
 	c := &Console{svc: o.Service, store: o.Store, auth: o.Auth, log: o.Logger, now: o.Now, agencies: o.AgencyNames}
+	c.idp, _ = o.Auth.(auth.LoginProvider)
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -145,6 +152,10 @@ func (c *Console) routes() http.Handler {
 	mux.HandleFunc("GET /console/login", c.loginForm)
 	mux.HandleFunc("POST /console/login", c.login)
 	mux.HandleFunc("POST /console/logout", c.logout)
+	if c.idp != nil {
+		mux.HandleFunc("GET "+oidcLoginPath, c.oidcStart)
+		mux.HandleFunc("GET "+oidcCallbackPath, c.oidcCallback)
+	}
 	mux.HandleFunc("GET /console/inbox", c.signedIn(c.inbox))
 	mux.HandleFunc("GET /console/dossiers", c.signedIn(c.dossiers))
 	mux.HandleFunc("GET /console/dossiers/{code}", c.signedIn(c.dossierPage))
@@ -273,6 +284,8 @@ type base struct {
 	Error     string
 	Problems  []string
 	RequestID string
+	// Refresh, when set, is a local path the page moves on to at once.
+	Refresh string
 }
 
 type userView struct {
@@ -384,11 +397,16 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, p *auth.Principal
 // requestID is the ID the API's middleware put on the answer, if any.
 func requestID(w http.ResponseWriter) string { return w.Header().Get(reqid.Header) }
 
-// setCookie writes the session cookie.
+// setSession writes the session cookie, for sessionAge.
 func setSession(w http.ResponseWriter, r *http.Request, token string) {
+	setSessionFor(w, r, token, sessionAge)
+}
+
+// setSessionFor writes the session cookie, for ttl.
+func setSessionFor(w http.ResponseWriter, r *http.Request, token string, ttl time.Duration) {
 	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(sessionAge / time.Second),
-		Expires: time.Now().Add(sessionAge)})
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(ttl / time.Second),
+		Expires: time.Now().Add(ttl)})
 }
 
 func clearCookie(w http.ResponseWriter, r *http.Request, name, path string) {

@@ -55,9 +55,7 @@ var principals = map[string]auth.Principal{
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	env := servicetest.Start(t, "../../definitions")
-	b := &bundle{env: env, tokens: map[string]string{}}
-
+	b := &bundle{tokens: map[string]string{}}
 	var names []string
 	var list []auth.Principal
 	for n, p := range principals {
@@ -72,8 +70,15 @@ func setup(t *testing.T) *bundle {
 	}
 	authn, err := auth.New(context.Background(), auth.Config{Tokens: path})
 	require.NoError(t, err)
+	b.start(t, authn)
+	return b
+}
 
-	c, err := console.New(console.Options{Service: env.Service, Store: env.Store, Auth: authn,
+// start runs the engine and the console, with authn, behind a test server.
+func (b *bundle) start(t *testing.T, authn auth.Authenticator) {
+	t.Helper()
+	b.env = servicetest.Start(t, "../../definitions")
+	c, err := console.New(console.Options{Service: b.env.Service, Store: b.env.Store, Auth: authn,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time {
 			if n := b.clock.Load(); n != 0 {
@@ -90,7 +95,6 @@ func setup(t *testing.T) *bundle {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(b.srv.Close)
-	return b
 }
 
 func ctx(t *testing.T) context.Context {
@@ -390,6 +394,8 @@ func TestConsole(t *testing.T) {
 		p = b.get(t, "", "/console/login?next=/console/inbox")
 		require.Equal(t, http.StatusOK, p.status)
 		require.Equal(t, 1, count(t, p.body, "form", map[string]string{"id": "login-form"}))
+		require.Equal(t, 0, count(t, p.body, "a", map[string]string{"id": "oidc-login"}), "a tokens file offers no sign-in through a provider")
+		require.Equal(t, http.StatusNotFound, b.get(t, "", "/console/oidc/login").status)
 		require.Equal(t, 1, count(t, p.body, "input", map[string]string{"name": "next", "value": "/console/inbox"}))
 		require.Contains(t, p.body, `lang="vi"`)
 		require.Equal(t, "nosniff", p.header.Get("X-Content-Type-Options"))

@@ -18,6 +18,8 @@
 //	GET  /console/                              → 303 to the principal's first page
 //	GET  /console/login                         login form (?next=<console path>)
 //	POST /console/login                         token → session cookie (12 h)
+//	GET  /console/oidc/login                    sign-in through the identity provider (?next=<console path>); OIDC only
+//	GET  /console/oidc/callback                 the provider's answer (code, state | error) → session cookie; OIDC only
 //	POST /console/logout                        clears the session cookie
 //	GET  /console/inbox                         officer's inbox (?procedure= &due= &code= &page=)
 //	GET  /console/dossiers                      dossiers the principal may see (?status= &page=)
@@ -34,6 +36,44 @@
 // a valid session redirects (303) to /console/login?next=<path>; only a
 // path under /console/ is honoured as next. After login, officers land on
 // the inbox, analysts on the catalog, everyone else on the dossier list.
+// # Sign-in through the identity provider
+//
+// When the authenticator is an auth.LoginProvider (mode "oidc" with the
+// provider's endpoints known), the login page offers "Đăng nhập bằng tài
+// khoản định danh" above the token form, which stays for service
+// accounts. It is the OpenID Connect authorization code flow with PKCE:
+//
+//  1. GET /console/oidc/login?next=… draws a random state, nonce and PKCE
+//     verifier, keeps them with next and the redirect URL in the server's
+//     memory for ten minutes under a random id, sets that id in the
+//     cookie motcua_oidc (HttpOnly, SameSite=Lax, path /console/oidc/),
+//     and redirects (303) to the provider's authorization endpoint with
+//     the state, the nonce and the S256 challenge.
+//  2. The provider sends the browser back to GET /console/oidc/callback.
+//     The flow of the cookie is taken out of memory — a callback is
+//     honoured once — and its state compared in constant time; the code is
+//     redeemed with the verifier, and the ID token verified as every token
+//     is (signature, issuer, audience, expiry), its nonce checked and its
+//     claims mapped to a principal (auth.OIDCConfig).
+//  3. The session cookie becomes the ID token, until the token's expiry
+//     (at most 12 h), and a page (main.page-signed-in, a#continue) moves
+//     on at once to next (a console path) or the principal's first page.
+//     It is a page and not a redirect because the session cookie is
+//     SameSite=Strict: browsers hold it back from a redirect that
+//     continues the provider's cross-site navigation.
+//
+// The redirect URL is auth.OIDCConfig.RedirectURL, or else
+// http(s)://<Host of the request>/console/oidc/callback. Flows live in one
+// process: behind a load balancer, the callback must reach the instance
+// that started the sign-in. A failed sign-in answers the error page and
+// sets no session: 400 for a callback without a flow (no cookie, used,
+// forgotten), an expired flow, a wrong state or no code; 401 for an
+// error of the provider (access_denied …), a code the token endpoint
+// refuses (used, expired, PKCE verifier mismatch), an ID token that does
+// not verify or lacks the nonce, and claims that map to no principal
+// (e.g. an officer without the agency claim); 503 when the provider cannot
+// be reached. The log says why, never with the code, the state or a token.
+//
 // Every POST passes net/http's CrossOriginProtection: a cross-site form
 // post gets the 403 page. Errors render a page in Vietnamese with the
 // request ID when the API's middleware set X-Request-ID on the answer.
@@ -50,13 +90,15 @@
 //
 // Every page:
 //
-//	main#main.page-<name>         the page (login, inbox, dossiers, dossier, procedures, procedure, error)
+//	main#main.page-<name>         the page (login, signed-in, inbox, dossiers, dossier, procedures, procedure, error)
 //	nav#nav a#nav-inbox a#nav-dossiers a#nav-procedures, form#logout-form, #user[data-subject]
 //	#flash                        the message of the last accepted action
 //	#error                        an error: the alert of a refused action or login, or the error page's section
 //	                              (section#error[data-status] on 403/404/500 pages), with code#request-id
 //
-// Login: form#login-form, input#token[name=token], hidden input[name=next].
+// Login: form#login-form, input#token[name=token], hidden input[name=next];
+// with a provider's sign-in, a#oidc-login above it. Signed in through the
+// provider: section#signed-in a#continue, and a meta refresh to the same.
 //
 // Inbox: section#inbox; form#inbox-filters with select#filter-procedure
 // [name=procedure], select#filter-due[name=due] (values "", overdue, soon,

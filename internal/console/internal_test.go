@@ -1,6 +1,7 @@
 package console
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -81,4 +82,33 @@ func TestFormats(t *testing.T) {
 	require.Equal(t, "01/07/2025", formValue("2025-07-01", "date"))
 	require.Equal(t, "2025-07-01", formValue("2025-07-01", "string"))
 	require.Equal(t, "12.5", formValue(12.5, "number"))
+}
+
+func TestFlowsBounded(t *testing.T) {
+	var f flows
+	now := time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC)
+	for i := range maxFlows {
+		f.put(strconv.Itoa(i), flow{state: "s", expires: now.Add(time.Duration(i) * time.Millisecond)}, now)
+	}
+	// Full: the one expired is dropped first.
+	f.put("new", flow{expires: now.Add(flowTTL)}, now.Add(time.Millisecond/2))
+	_, ok := f.take("0")
+	require.False(t, ok, "the expired flow is dropped")
+	require.Len(t, f.m, maxFlows)
+	// Full and none expired: the oldest goes.
+	f.put("newer", flow{expires: now.Add(flowTTL)}, now)
+	_, ok = f.take("1")
+	require.False(t, ok, "the oldest flow is dropped")
+	fl, ok := f.take("2")
+	require.True(t, ok)
+	require.Equal(t, "s", fl.state)
+	_, ok = f.take("2")
+	require.False(t, ok, "a flow is taken once")
+}
+
+func TestClip(t *testing.T) {
+	require.Equal(t, "abc", clip("abc", 3))
+	require.Equal(t, "ab…", clip("abcd", 2))
+	require.Equal(t, "Đ…", clip("Đăng", 3), "not inside a rune")
+	require.Equal(t, "ab", clip("a\xffb", 5))
 }

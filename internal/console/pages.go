@@ -19,6 +19,18 @@ import (
 type loginView struct {
 	base
 	Next string
+	// OIDC is the link that starts the sign-in through the identity
+	// provider, when the authenticator offers it.
+	OIDC string
+}
+
+// newLoginView is the login page for next.
+func (c *Console) newLoginView(w http.ResponseWriter, r *http.Request, next string) loginView {
+	v := loginView{base: c.pageBase(w, r, nil, "Đăng nhập", "login"), Next: next}
+	if c.idp != nil {
+		v.OIDC = oidcHref(returnPath(next))
+	}
+	return v
 }
 
 // loginForm handles GET /console/login.
@@ -27,7 +39,7 @@ func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
 	if !localPath(next) {
 		next = ""
 	}
-	c.render(w, r, http.StatusOK, "login.html", loginView{base: c.pageBase(w, r, nil, "Đăng nhập", "login"), Next: next})
+	c.render(w, r, http.StatusOK, "login.html", c.newLoginView(w, r, next))
 }
 
 // login handles POST /console/login: the token of the tokens file (or of
@@ -42,7 +54,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	if !localPath(next) {
 		next = ""
 	}
-	v := loginView{base: c.pageBase(w, r, nil, "Đăng nhập", "login"), Next: next}
+	v := c.newLoginView(w, r, next)
 	token := strings.TrimSpace(r.PostForm.Get("token"))
 	if token == "" {
 		v.Error = "Hãy nhập mã đăng nhập."
