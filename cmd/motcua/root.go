@@ -92,6 +92,9 @@ Start with:
 		newPayCmd(s),
 		newExtendCmd(s),
 		newVerifyCmd(s),
+		newReportCmd(s),
+		newDemoDataCmd(s),
+		newSimulateCmd(s),
 	)
 	return root
 }
