@@ -533,7 +533,6 @@ func exercise(t *testing.T, newDSN func(t *testing.T) string) {
 	})
 
 	exerciseMore(t, setup) // store_more_test.go
-	exerciseReport(t, setup) // report_test.go
 }
 
 // at is a time in Vietnam.
