@@ -422,10 +422,10 @@ func (s *Server) readBody(c *call, dst any) error {
 	return DecodeJSON(http.MaxBytesReader(c.w, c.r.Body, s.maxBody), s.maxBody, dst)
 }
 
-// withdraw handles POST /v1/dossiers/{code}/withdraw.
-func (s *Server) withdraw(c *call) (any, error) {
-	var b WithdrawBody
-	if err := s.readBody(c, &b); err != nil {
+// asApplicant reads body, checks the caller is the dossier's applicant
+// and runs the action as them.
+func (s *Server) asApplicant(c *call, body any, action func(code string, actor dossier.Actor) (dossier.State, error)) (any, error) {
+	if err := s.readBody(c, body); err != nil {
 		return nil, err
 	}
 	st, _, err := s.dossierFor(c)
@@ -436,24 +436,23 @@ func (s *Server) withdraw(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.svc.Withdraw(c.r.Context(), st.Code, workflows.WithdrawRequest{Actor: actor, Reason: b.Reason})
+	return action(st.Code, actor)
+}
+
+// withdraw handles POST /v1/dossiers/{code}/withdraw.
+func (s *Server) withdraw(c *call) (any, error) {
+	var b WithdrawBody
+	return s.asApplicant(c, &b, func(code string, actor dossier.Actor) (dossier.State, error) {
+		return s.svc.Withdraw(c.r.Context(), code, workflows.WithdrawRequest{Actor: actor, Reason: b.Reason})
+	})
 }
 
 // rate handles POST /v1/dossiers/{code}/rating.
 func (s *Server) rate(c *call) (any, error) {
 	var b RatingBody
-	if err := s.readBody(c, &b); err != nil {
-		return nil, err
-	}
-	st, _, err := s.dossierFor(c)
-	if err != nil {
-		return nil, err
-	}
-	actor, err := access.Applicant(c.p, st)
-	if err != nil {
-		return nil, err
-	}
-	return s.svc.Rate(c.r.Context(), st.Code, workflows.RateRequest{Actor: actor, Satisfied: *b.Satisfied, Comment: b.Comment})
+	return s.asApplicant(c, &b, func(code string, actor dossier.Actor) (dossier.State, error) {
+		return s.svc.Rate(c.r.Context(), code, workflows.RateRequest{Actor: actor, Satisfied: *b.Satisfied, Comment: b.Comment})
+	})
 }
 
 // act handles POST /v1/dossiers/{code}/actions.
