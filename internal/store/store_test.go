@@ -533,6 +533,7 @@ func exercise(t *testing.T, newDSN func(t *testing.T) string) {
 	})
 
 	exerciseMore(t, setup) // store_more_test.go
+	exerciseReport(t, setup)
 }
 
 // at is a time in Vietnam.

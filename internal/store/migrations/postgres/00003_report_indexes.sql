@@ -1,0 +1,32 @@
+-- Indexes for the indicators (internal/store/report.go, motcua report).
+-- No column is added: every figure is computed from columns of 00001.
+--
+-- PostgreSQL flavour. A report over a long period reads the dossiers with a
+-- (parallel) sequential scan; dossiers_received (00001) serves short periods.
+
+-- +goose Up
+-- Dossiers that never got an appointment date (refused at reception, withdrawn
+-- or stopped before acceptance, not yet checked): judged by the legal time limit.
+CREATE INDEX dossiers_unscheduled ON dossiers (received_at) WHERE appointment_at IS NULL;
+-- Dossiers per procedure received in a period, read from the index alone:
+-- dossiers_procedure_received of 00001 with the channel.
+DROP INDEX dossiers_procedure_received;
+CREATE INDEX dossiers_procedure_received ON dossiers (procedure_code, received_at, channel);
+-- The officers' actions: per-step timeliness, counted by ranges of
+-- (timeliness, at).
+CREATE INDEX events_acted ON events (timeliness, at) INCLUDE (due_at, dossier_code) WHERE kind = 'acted';
+-- The few events the report looks up per dossier.
+CREATE INDEX events_refused ON events (dossier_code, at) WHERE kind = 'refused';
+CREATE INDEX events_withdraw_requested ON events (dossier_code) WHERE kind = 'withdraw_requested';
+CREATE INDEX events_supplement_requested ON events (dossier_code, at) WHERE kind = 'supplement_requested';
+CREATE INDEX events_supplemented ON events (dossier_code, at) WHERE kind = 'supplemented';
+
+-- +goose Down
+DROP INDEX events_supplemented;
+DROP INDEX events_supplement_requested;
+DROP INDEX events_withdraw_requested;
+DROP INDEX events_refused;
+DROP INDEX events_acted;
+DROP INDEX dossiers_procedure_received;
+CREATE INDEX dossiers_procedure_received ON dossiers (procedure_code, received_at);
+DROP INDEX dossiers_unscheduled;
