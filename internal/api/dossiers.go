@@ -238,7 +238,7 @@ func (s *Server) submit(c *call) (any, error) {
 		req.Components = p.uploads
 	case "application/json":
 		var b SubmitBody
-		if err := DecodeJSON(http.MaxBytesReader(c.w, c.r.Body, s.maxBody), s.maxBody, &b); err != nil {
+		if err := s.readBody(c, &b); err != nil {
 			return nil, err
 		}
 		form, err := jsonForm(b.Form)
@@ -400,7 +400,7 @@ func (s *Server) supplement(c *call) (any, error) {
 		req.Components = p.uploads
 	case "application/json":
 		var b SupplementBody
-		if err := DecodeJSON(http.MaxBytesReader(c.w, c.r.Body, s.maxBody), s.maxBody, &b); err != nil {
+		if err := s.readBody(c, &b); err != nil {
 			return nil, err
 		}
 		if req.Form, err = jsonForm(b.Form); err != nil {

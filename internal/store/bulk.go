@@ -102,23 +102,8 @@ func (s *Store) rows(batch []dossier.Projection, updatedAt time.Time) (*bulkRows
 }
 
 func (s *Store) addRows(r *bulkRows, p *dossier.Projection, updatedAt time.Time) error {
-	switch {
-	case p.WorkflowID == "":
-		return errors.New("missing workflow id")
-	case p.Code == "":
-		return errors.New("missing dossier code")
-	case p.Snapshot != nil && p.Snapshot.Code != p.Code:
-		return fmt.Errorf("snapshot is of dossier %q, projection of %q", p.Snapshot.Code, p.Code)
-	}
-	seen := make(map[string]bool, len(p.Tasks))
-	for _, t := range p.Tasks {
-		if t.ID == "" {
-			return errors.New("task without id")
-		}
-		if seen[t.ID] {
-			return fmt.Errorf("task %q listed twice", t.ID)
-		}
-		seen[t.ID] = true
+	if err := checkProjection(p); err != nil {
+		return err
 	}
 	for _, e := range p.Events {
 		if e.At.IsZero() {

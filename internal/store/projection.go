@@ -29,7 +29,10 @@ func (s *Store) ProjectionApply(ctx context.Context, p dossier.Projection) error
 	return nil
 }
 
-func (s *Store) projectionApply(ctx context.Context, p dossier.Projection) error {
+// checkProjection refuses a projection the read model cannot hold: one
+// without its ids, whose snapshot is another dossier's, or with a task
+// without id or listed twice. ProjectionApply and BulkLoad both use it.
+func checkProjection(p *dossier.Projection) error {
 	switch {
 	case p.WorkflowID == "":
 		return errors.New("missing workflow id")
@@ -47,6 +50,13 @@ func (s *Store) projectionApply(ctx context.Context, p dossier.Projection) error
 			return fmt.Errorf("task %q listed twice", t.ID)
 		}
 		seen[t.ID] = true
+	}
+	return nil
+}
+
+func (s *Store) projectionApply(ctx context.Context, p dossier.Projection) error {
+	if err := checkProjection(&p); err != nil {
+		return err
 	}
 
 	tx, err := s.write.BeginTxx(ctx, nil)
