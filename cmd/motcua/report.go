@@ -18,17 +18,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/charts"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/indicators"
+	"github.com/motcua/motcua/internal/reportchart"
+	"github.com/motcua/motcua/internal/reportquery"
 	"github.com/motcua/motcua/internal/store"
+	"github.com/motcua/motcua/internal/vnformat"
 )
 
 func newReportCmd(s streams) *cobra.Command {
 	var (
 		data, readModel, defs string
-		from, to, by, format  string
+		format                string
+		chart, chartKind      string
 		timeout               time.Duration
-		p                     indicators.Params
+		q                     reportquery.Query
 	)
 	cmd := &cobra.Command{
 		Use:   "report",
@@ -47,10 +52,20 @@ month, each month is judged as a report on that month alone.
 Each figure states its numerator and denominator; --format json adds the
 formula of each, --format csv gives one figure per line. Percentages are
 truncated to two decimals, as the province publishes them. Figures the read
-model cannot give yet (the sync rate) are shown without a value, with why.`,
+model cannot give yet (the sync rate) are shown without a value, with why.
+
+--chart FILE also draws the report, as SVG or PNG by the file's extension,
+besides the normal output: with --by month the on-time rate of each month
+against a dashed 95 % reference line (the trend), otherwise the dossiers
+received online, in person and by post in each group (the channel mix);
+--chart-kind trend|channels chooses explicitly (the trend needs --by month).
+The file is written whole or not at all: a report with nothing to draw is an
+error and leaves no file.`,
 		Example: `  motcua report --from 2025-01-01 --to 2025-12-31
   motcua report --from 2025-03-01 --to 2025-03-31 --by agency
   motcua report --sector "Hộ tịch" --by month --format csv > ho-tich.csv
+  motcua report --from 2025-01-01 --to 2025-06-30 --by month --chart dung-han.svg
+  motcua report --by agency --chart-kind channels --chart kenh-nop.png
   motcua report --read-model postgres://motcua@db/motcua --format json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -62,21 +77,18 @@ model cannot give yet (the sync rate) are shown without a value, with why.`,
 			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
-			if by != "" {
-				choices := make([]string, len(indicators.Groupings))
-				for i, g := range indicators.Groupings {
-					choices[i] = string(g)
-				}
-				if err := checkChoice("by", by, choices...); err != nil {
-					return err
-				}
+			p, err := q.Params(time.Now())
+			var qe *reportquery.Error
+			if errors.As(err, &qe) {
+				return usageError{errors.New(qe.Flag())}
 			}
-			now := time.Now()
-			var err error
-			if p.From, p.To, err = reportPeriod(from, to, now); err != nil {
+			if err != nil {
 				return err
 			}
-			p.Now, p.By = now, indicators.Grouping(by)
+			var plan chartPlan
+			if plan, err = newChartPlan(chart, chartKind, p.By); err != nil {
+				return err
+			}
 
 			ctx := cmd.Context()
 			if ctx == nil {
@@ -107,6 +119,9 @@ model cannot give yet (the sync rate) are shown without a value, with why.`,
 			if err != nil {
 				return err
 			}
+			if err := plan.write(r); err != nil {
+				return err
+			}
 			switch format {
 			case "json":
 				enc := json.NewEncoder(s.out)
@@ -120,13 +135,15 @@ model cannot give yet (the sync rate) are shown without a value, with why.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&from, "from", "", "first day of the period, YYYY-MM-DD (default: 1 January of this year)")
-	fl.StringVar(&to, "to", "", "last day of the period, YYYY-MM-DD, included (default: today)")
-	fl.StringVar(&p.Agency, "agency", "", "only the dossiers and procedures of this competent agency (its id, e.g. ubnd_xa)")
-	fl.StringVar(&p.Procedure, "procedure", "", "only this procedure (its code, e.g. 1.001193)")
-	fl.StringVar(&p.Sector, "sector", "", "only the procedures of this sector of the catalog (e.g. \"Hộ tịch\")")
-	fl.StringVar(&by, "by", "", "group the dossier figures by month, agency, procedure or version (default: no grouping)")
+	fl.StringVar(&q.From, "from", "", "first day of the period, YYYY-MM-DD (default: 1 January of this year)")
+	fl.StringVar(&q.To, "to", "", "last day of the period, YYYY-MM-DD, included (default: today)")
+	fl.StringVar(&q.Agency, "agency", "", "only the dossiers and procedures of this competent agency (its id, e.g. ubnd_xa)")
+	fl.StringVar(&q.Procedure, "procedure", "", "only this procedure (its code, e.g. 1.001193)")
+	fl.StringVar(&q.Sector, "sector", "", "only the procedures of this sector of the catalog (e.g. \"Hộ tịch\")")
+	fl.StringVar(&q.By, "by", "", "group the dossier figures by month, agency, procedure or version (default: no grouping)")
 	fl.StringVar(&format, "format", "table", "output format: table, json or csv")
+	fl.StringVar(&chart, "chart", "", "also draw the report into this file, .svg or .png (the trend with --by month, else the channel mix)")
+	fl.StringVar(&chartKind, "chart-kind", "", "the chart --chart draws: trend (needs --by month) or channels (default: trend with --by month, else channels)")
 	fl.StringVar(&data, "data", ".motcua", "data folder of the engine: the read model is DATA/read.db")
 	fl.StringVar(&readModel, "read-model", "", "read model DSN (a postgres:// URL or a SQLite file); default DATA/read.db")
 	fl.StringVar(&defs, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
@@ -134,27 +151,90 @@ model cannot give yet (the sync rate) are shown without a value, with why.`,
 	return cmd
 }
 
-// reportPeriod reads --from and --to (Vietnamese dates, both included)
-// into the half-open period [from, to).
-func reportPeriod(fromFlag, toFlag string, now time.Time) (time.Time, time.Time, error) {
-	today := now.In(dossier.Vietnam)
-	from := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, dossier.Vietnam)
-	to := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, dossier.Vietnam)
-	var err error
-	if fromFlag != "" {
-		if from, err = time.ParseInLocation(time.DateOnly, fromFlag, dossier.Vietnam); err != nil {
-			return time.Time{}, time.Time{}, usageError{fmt.Errorf("--from %q: write YYYY-MM-DD, e.g. 2025-01-01", fromFlag)}
+// chartPlan is the chart `report --chart` draws, checked before the
+// report is computed.
+type chartPlan struct {
+	path, format string // path "": no chart
+	kind         reportchart.Kind
+}
+
+// newChartPlan checks --chart and --chart-kind against the grouping: the
+// file's extension gives the format; the kind defaults to the trend for a
+// report by month and the channel mix otherwise.
+func newChartPlan(path, kind string, by indicators.Grouping) (chartPlan, error) {
+	if path == "" {
+		if kind != "" {
+			return chartPlan{}, usageError{fmt.Errorf("--chart-kind %s needs --chart FILE.svg or FILE.png to draw into", kind)}
 		}
+		return chartPlan{}, nil
 	}
-	if toFlag != "" {
-		if to, err = time.ParseInLocation(time.DateOnly, toFlag, dossier.Vietnam); err != nil {
-			return time.Time{}, time.Time{}, usageError{fmt.Errorf("--to %q: write YYYY-MM-DD, e.g. 2025-12-31", toFlag)}
+	format, err := charts.Format(path)
+	if err != nil {
+		return chartPlan{}, usageError{fmt.Errorf("--chart: %w", err)}
+	}
+	c := chartPlan{path: path, format: format, kind: reportchart.DefaultKind(by)}
+	if kind != "" {
+		kinds := make([]string, len(reportchart.Kinds))
+		for i, k := range reportchart.Kinds {
+			kinds[i] = string(k)
 		}
+		if err := checkChoice("chart-kind", kind, kinds...); err != nil {
+			return chartPlan{}, err
+		}
+		c.kind = reportchart.Kind(kind)
 	}
-	if to.Before(from) {
-		return time.Time{}, time.Time{}, usageError{fmt.Errorf("--to %s is before --from %s", to.Format(time.DateOnly), from.Format(time.DateOnly))}
+	if c.kind == reportchart.KindTrend && by != indicators.ByMonth {
+		return chartPlan{}, usageError{errors.New("--chart-kind trend draws the on-time rate of each month: add --by month")}
 	}
-	return from, to.AddDate(0, 0, 1), nil
+	return c, nil
+}
+
+// write draws the chart of the report and writes it to its file
+// atomically; a report with nothing to draw leaves no file.
+func (c chartPlan) write(r *indicators.Report) error {
+	if c.path == "" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := reportchart.Draw(&buf, c.format, c.kind, r); err != nil {
+		if errors.Is(err, charts.ErrNoData) {
+			return fmt.Errorf("--chart %s: nothing to draw, no file written: %w", c.path, err)
+		}
+		return fmt.Errorf("--chart %s: %w", c.path, err)
+	}
+	if err := writeFileAtomic(c.path, buf.Bytes()); err != nil {
+		return fmt.Errorf("--chart: writing %s: %w", c.path, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// folder, synced and then renamed over path, so that a failure leaves
+// either the file as it was or no file, never half of one.
+func writeFileAtomic(path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // printReport writes the report as tables for people, in Vietnamese.
@@ -206,21 +286,7 @@ func printFigures(w io.Writer, figs []indicators.Figure) {
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  CHỈ SỐ\tGIÁ TRỊ\tTỬ SỐ / MẪU SỐ")
 	for _, f := range figs {
-		value, parts := "—", ""
-		switch {
-		case f.Missing != "":
-			value = "chưa có dữ liệu"
-		case f.Unit == indicators.UnitCount:
-			value = numberVN(f.Numerator)
-		case f.Value == nil:
-			parts = numberVN(f.Numerator) + " / " + numberVN(float64(*f.Denominator))
-		case f.Unit == indicators.UnitRatio:
-			value, _ = f.Percent()
-			parts = numberVN(f.Numerator) + " / " + numberVN(float64(*f.Denominator))
-		default:
-			value = decimalVN(*f.Value) + " ngày"
-			parts = numberVN(f.Numerator) + " / " + numberVN(float64(*f.Denominator))
-		}
+		value, parts := vnformat.Figure(f)
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Name, value, parts)
 	}
 	tw.Flush()
@@ -242,35 +308,6 @@ func periodVN(from, to time.Time) string {
 		return from.Format("02/01/2006") + " – " + timeVN(to)
 	}
 	return from.Format("02/01/2006") + " – " + last.Format("02/01/2006")
-}
-
-// numberVN writes a number the Vietnamese way: 1.622, 45.407,17.
-func numberVN(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 2, 64)
-	if v == float64(int64(v)) {
-		s = strconv.FormatInt(int64(v), 10)
-	}
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	if hasFrac {
-		b.WriteString("," + frac)
-	}
-	return sign + b.String()
-}
-
-// decimalVN writes a number with two decimals and a decimal comma.
-func decimalVN(v float64) string {
-	return strings.Replace(strconv.FormatFloat(v, 'f', 2, 64), ".", ",", 1)
 }
 
 // writeReportCSV writes one figure per line, machine-readable: dots for

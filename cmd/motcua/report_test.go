@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,14 +130,6 @@ func TestReportCSV(t *testing.T) {
 	require.Equal(t, 7, catalog)
 }
 
-func TestNumberVN(t *testing.T) {
-	t.Parallel()
-	for v, want := range map[float64]string{0: "0", 7: "7", 1622: "1.622", 1700000: "1.700.000", -1234: "-1.234",
-		3.5: "3,50", 45407.17: "45.407,17", -0.25: "-0,25"} {
-		require.Equal(t, want, numberVN(v), "%v", v)
-	}
-}
-
 func TestReportUsageErrors(t *testing.T) {
 	t.Parallel()
 	db := reportDB(t)
@@ -149,6 +146,12 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"--sector", "Hộ tich"}, `invalid report parameters: no procedure of the catalog is in sector "Hộ tich" (its sectors: `},
 		{[]string{"--colour"}, "unknown flag: --colour"},
 		{[]string{"1.001193"}, `report takes no arguments (got "1.001193"); filter with --agency, --procedure or --sector`},
+		{[]string{"--chart", "chart.jpg"}, `--chart: chart file "chart.jpg": the name must end in .svg or .png`},
+		{[]string{"--chart", "chart"}, `--chart: chart file "chart": the name must end in .svg or .png`},
+		{[]string{"--chart", "chart.svg", "--chart-kind", "pie"}, `unknown --chart-kind "pie" (use one of trend, channels)`},
+		{[]string{"--chart", "chart.svg", "--chart-kind", "trend"}, "--chart-kind trend draws the on-time rate of each month: add --by month"},
+		{[]string{"--chart", "chart.svg", "--chart-kind", "trend", "--by", "agency"}, "--chart-kind trend draws the on-time rate of each month: add --by month"},
+		{[]string{"--chart-kind", "channels"}, "--chart-kind channels needs --chart FILE.svg or FILE.png to draw into"},
 	}
 	for _, tc := range cases {
 		code, out, errOut := runCLI(t, reportArgs(db, tc.args...)...)
@@ -179,4 +182,122 @@ func TestReportNeedsItsInputs(t *testing.T) {
 	code, out, errOut := runCLI(t, "report", "--data", dir, "--definitions", "../../definitions", "--from", "2025-03-01", "--to", "2025-03-31")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "Không có hồ sơ nào trong kỳ.")
+}
+
+// svgRoot parses an SVG document as XML and returns its root element's
+// name.
+func svgRoot(t *testing.T, data []byte) string {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	root := ""
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return root
+		}
+		require.NoError(t, err, "the SVG parses")
+		if se, ok := tok.(xml.StartElement); ok && root == "" {
+			root = se.Name.Local
+		}
+	}
+}
+
+// files lists the names in a folder.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestReportChart(t *testing.T) {
+	t.Parallel()
+	db := reportDB(t)
+	dir := t.TempDir()
+
+	// By month: the trend, besides the table.
+	trend := filepath.Join(dir, "dung-han.svg")
+	code, out, errOut := runCLI(t, reportArgs(db, "--from", "2025-02-01", "--to", "2025-04-30", "--by", "month", "--chart", trend)...)
+	require.Equal(t, 0, code, errOut)
+	require.Empty(t, errOut)
+	require.Contains(t, out, "Tháng 03/2025 (01/03/2025 – 31/03/2025)", "the normal output")
+	data, err := os.ReadFile(trend)
+	require.NoError(t, err)
+	require.Equal(t, "svg", svgRoot(t, data))
+	for _, want := range []string{"Tỷ lệ hồ sơ giải quyết đúng hạn theo tháng", ">02/2025<", ">03/2025<", ">04/2025<", "Mục tiêu 95%"} {
+		require.Contains(t, string(data), want)
+	}
+
+	// Otherwise the channel mix, here as PNG next to the JSON output, one
+	// bar per agency.
+	mix := filepath.Join(dir, "kenh-nop.png")
+	code, out, errOut = runCLI(t, reportArgs(db, "--by", "agency", "--format", "json", "--chart", mix)...)
+	require.Equal(t, 0, code, errOut)
+	var r indicators.Report
+	require.NoError(t, json.Unmarshal([]byte(out), &r), "the JSON output is untouched")
+	require.Len(t, r.Groups, 3)
+	data, err = os.ReadFile(mix)
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	require.Greater(t, img.Bounds().Dx(), 500)
+	info, err := os.Stat(mix)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o644), info.Mode().Perm())
+
+	// --chart-kind chooses: the channel mix of each month; the figures
+	// drawn are the report's, so another period draws another picture.
+	channels := filepath.Join(dir, "kenh-theo-thang.svg")
+	code, _, errOut = runCLI(t, reportArgs(db, "--from", "2025-02-01", "--to", "2025-04-30", "--by", "month",
+		"--chart-kind", "channels", "--chart", channels)...)
+	require.Equal(t, 0, code, errOut)
+	byMonth, err := os.ReadFile(channels)
+	require.NoError(t, err)
+	require.Contains(t, string(byMonth), "Hồ sơ tiếp nhận theo kênh nộp")
+	require.Contains(t, string(byMonth), ">04/2025<")
+	code, _, errOut = runCLI(t, reportArgs(db, "--by", "month", "--chart-kind", "channels", "--chart", channels)...)
+	require.Equal(t, 0, code, errOut)
+	march, err := os.ReadFile(channels)
+	require.NoError(t, err)
+	require.NotContains(t, string(march), ">04/2025<")
+	require.NotEqual(t, string(byMonth), string(march))
+
+	require.ElementsMatch(t, []string{"dung-han.svg", "kenh-nop.png", "kenh-theo-thang.svg"}, files(t, dir),
+		"no temporary file is left behind")
+}
+
+func TestReportChartFailuresLeaveNoFile(t *testing.T) {
+	t.Parallel()
+	db := reportDB(t)
+	dir := t.TempDir()
+
+	// Nothing to draw: no dossier of 9.000001 in March. The file is
+	// neither written nor replaced, and nothing is printed.
+	path := filepath.Join(dir, "trend.svg")
+	code, out, errOut := runCLI(t, reportArgs(db, "--procedure", "9.000001", "--by", "month", "--chart", path)...)
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	require.Equal(t, "motcua: --chart "+path+": nothing to draw, no file written: the on-time trend of 2025-03-01 to 2025-04-01: "+
+		"no month has a dossier handled: charts: no data to draw\n", errOut)
+	require.Empty(t, files(t, dir))
+
+	require.NoError(t, os.WriteFile(path, []byte("old"), 0o644))
+	code, _, _ = runCLI(t, reportArgs(db, "--procedure", "9.000001", "--by", "month", "--chart", path)...)
+	require.Equal(t, 1, code)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "old", string(data), "the file as it was")
+	require.Equal(t, []string{"trend.svg"}, files(t, dir))
+
+	// A folder that does not exist.
+	missing := filepath.Join(dir, "khong-co", "trend.svg")
+	code, out, errOut = runCLI(t, reportArgs(db, "--by", "month", "--chart", missing)...)
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	require.True(t, strings.HasPrefix(errOut, "motcua: --chart: writing "+missing+": "), errOut)
+	require.Contains(t, errOut, "no such file or directory")
 }

@@ -95,6 +95,7 @@ Start with:
 		newReportCmd(s),
 		newDemoDataCmd(s),
 		newSimulateCmd(s),
+		newAnalyzeCmd(s),
 	)
 	return root
 }

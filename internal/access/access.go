@@ -6,7 +6,7 @@
 //   - an officer sees the dossiers of their agency, and those another
 //     agency consults theirs on, and acts only on open tasks of their
 //     agency with one of their roles; they enter dossiers received at
-//     their agency's counter;
+//     their agency's counter; they read their agency's indicators;
 //   - an analyst reads the catalog and the indicators, not dossiers;
 //   - an admin reads everything, the audit log included, and acts on
 //     nothing.
@@ -37,12 +37,34 @@ func deny(format string, args ...any) error {
 // ReadCatalog: everyone signed in may read procedures.
 func ReadCatalog(p auth.Principal) error { return nil }
 
-// ReadIndicators: analysts, officers and admins.
+// ReadIndicators: analysts, officers and admins; an officer reads only
+// their own agency's (IndicatorAgency says which agency a report covers).
 func ReadIndicators(p auth.Principal) error {
 	if p.Kind == auth.KindCitizen {
 		return deny("citizens cannot read indicators")
 	}
 	return nil
+}
+
+// IndicatorAgency decides whether p may read the indicators of the agency
+// asked for ("" for every agency) and returns the agency the report must
+// be filtered by: analysts and admins read every agency's and get what
+// they ask; an officer reads only their own agency's, whether they asked
+// for it or for none, and is denied another's; citizens are denied.
+func IndicatorAgency(p auth.Principal, asked string) (string, error) {
+	if err := ReadIndicators(p); err != nil {
+		return "", err
+	}
+	if p.Kind != auth.KindOfficer {
+		return asked, nil
+	}
+	if p.Agency == "" {
+		return "", deny("your account names no agency")
+	}
+	if asked != "" && asked != p.Agency {
+		return "", deny("officers read the indicators of their own agency only: %s is not yours (%s)", asked, p.Agency)
+	}
+	return p.Agency, nil
 }
 
 // ReadAudit: admins only.

@@ -115,6 +115,39 @@ func TestOperatorsAndInbox(t *testing.T) {
 	require.NoError(t, access.ReadIndicators(analyst))
 }
 
+func TestIndicatorAgency(t *testing.T) {
+	cases := []struct {
+		who         auth.Principal
+		asked, want string
+		msg         string
+	}{
+		{analyst, "", "", ""},
+		{analyst, "cong_an_xa", "cong_an_xa", ""},
+		{admin, "", "", ""},
+		{admin, "ubnd_xa", "ubnd_xa", ""},
+		{motCua, "", "ubnd_xa", ""},
+		{motCua, "ubnd_xa", "ubnd_xa", ""},
+		{motCua, "cong_an_xa", "", "officers read the indicators of their own agency only: cong_an_xa is not yours (ubnd_xa)"},
+		{police, "ubnd_xa", "", "officers read the indicators of their own agency only: ubnd_xa is not yours (cong_an_xa)"},
+		{auth.Principal{Subject: "x", Kind: auth.KindOfficer, Roles: []string{"a"}}, "", "", "your account names no agency"},
+		{citizen, "", "", "citizens cannot read indicators"},
+		{citizen, "ubnd_xa", "", "citizens cannot read indicators"},
+	}
+	for _, c := range cases {
+		got, err := access.IndicatorAgency(c.who, c.asked)
+		if c.msg == "" {
+			require.NoError(t, err, "%s asks %q", c.who.Subject, c.asked)
+			require.Equal(t, c.want, got, "%s asks %q", c.who.Subject, c.asked)
+			continue
+		}
+		var den *access.Denied
+		require.ErrorAs(t, err, &den, "%s asks %q", c.who.Subject, c.asked)
+		require.Equal(t, c.msg, den.Message)
+		require.Empty(t, got)
+	}
+	require.NoError(t, access.ReadIndicators(motCua))
+}
+
 func TestFindTask(t *testing.T) {
 	second := dossier.Task{ID: "tham_dinh#2", Step: "tham_dinh"}
 	first := dossier.Task{ID: "tham_dinh", Step: "tham_dinh"}

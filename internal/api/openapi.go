@@ -201,7 +201,11 @@ func buildOpenAPI(routes []*route) []byte {
 		case rt.result != nil:
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": sc.ref(rt.result)}}
 		case rt.produces != "":
-			ok["content"] = map[string]any{rt.produces: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+			content := map[string]any{}
+			for _, mt := range append([]string{rt.produces}, rt.alsoProduces...) {
+				content[mt] = map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+			}
+			ok["content"] = content
 		}
 		responses := map[string]any{strconv.Itoa(status): ok}
 		for _, e := range rt.errors {

@@ -43,8 +43,10 @@ type route struct {
 	multipart bool
 	// result is a zero value of the success answer; nil for raw answers.
 	result any
-	// produces is the media type of a raw answer.
-	produces string
+	// produces is the media type of a raw answer; alsoProduces lists the
+	// others it may have (a query parameter chooses).
+	produces     string
+	alsoProduces []string
 	// errors are the error statuses the operation documents.
 	errors []int
 	// handle does the work: a value to answer as JSON, or nil when it

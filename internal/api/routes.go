@@ -2,9 +2,11 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/indicators"
 	"github.com/motcua/motcua/internal/signing"
 	"github.com/motcua/motcua/internal/store"
 )
@@ -91,6 +93,13 @@ func (s *Server) table() []*route {
 				{name: "due", doc: "overdue, soon (within 24 h) or on_time.", enum: []string{"overdue", "soon", "on_time"}},
 				{name: "code", doc: "Dossier code or its beginning."},
 			}, pageParams...), handle: s.inbox},
+
+		{method: "GET", pattern: "/v1/reports", id: "getReport", tag: "indicators", access: signedIn,
+			summary: "The indicators of a period (Decision 766/QĐ-TTg), each with its numerator, denominator and formula: what `motcua report --format json` prints. Analysts and administrators read every agency's, officers their own agency's.", result: indicators.Report{},
+			errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}, query: reportParams, handle: s.getReport},
+		{method: "GET", pattern: "/v1/reports/chart", id: "getReportChart", tag: "indicators", access: signedIn,
+			summary: "The indicators of a period drawn: the monthly on-time trend or the channel mix, SVG or PNG (404 when there is nothing to draw). Who reads what as for /v1/reports.", errors: readErrs,
+			produces: "image/svg+xml", alsoProduces: []string{"image/png"}, query: slices.Concat(reportParams, chartParams), handle: s.getReportChart},
 
 		{method: "GET", pattern: "/v1/audit", id: "audit", tag: "operations", access: signedIn,
 			summary: "The audit log, newest first (administrators).", result: AuditList{}, errors: readErrs,

@@ -1,8 +1,9 @@
 // Package api is motcua's JSON HTTP API under /v1: the catalog, dossiers
 // (submit, state and timeline, files, supplement, withdraw, rating,
-// signed result), the officers' inbox and actions, the payment platform's
-// callback and the portal's and notifier's receipts, the audit log, and
-// /openapi.json, /healthz, /readyz and /metrics.
+// signed result), the officers' inbox and actions, the indicators report
+// and its charts, the payment platform's callback and the portal's and
+// notifier's receipts, the audit log, and /openapi.json, /healthz, /readyz
+// and /metrics.
 //
 // Every route is declared once in the route table (routes.go), which feeds
 // both the router and the OpenAPI document. Requests are authenticated by

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -138,6 +139,9 @@ func Stacked(w io.Writer, format, title, yLabel string, labels []string, series 
 		p.Legend.Add(s.Name, bars)
 	}
 	p.NominalX(labels...)
+	slantLabels(p, labels)
+	// Half a bar of margin on both sides keeps the outer bars inside.
+	p.X.Min, p.X.Max = -0.5, float64(len(labels))-0.5
 	p.Legend.Top = true
 	headroom(p, slices.Max(totals))
 	return save(p, w, format)
@@ -170,8 +174,26 @@ func Bottlenecks(w io.Writer, format, title string, bars []Bar) error {
 	p.Legend.Add("Thời gian thực tế (trung vị)", bb)
 	p.Legend.Top = true
 	p.NominalX(labels...)
+	slantLabels(p, labels)
 	headroom(p, max(slices.Max(actual), slices.Max(allotted)))
 	return save(p, w, format)
+}
+
+// slantLabels slants the labels of the x axis when they would not fit
+// side by side (step ids, procedure codes, many months), so that
+// neighbours do not overlap.
+func slantLabels(p *plot.Plot, labels []string) {
+	room := float64(Width) / float64(len(labels))
+	widest := 0.0
+	for _, l := range labels {
+		widest = max(widest, float64(p.X.Tick.Label.Width(l)))
+	}
+	if widest < room*0.9 {
+		return
+	}
+	p.X.Tick.Label.Rotation = math.Pi / 9
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YTop
 }
 
 func init() {

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/motcua/motcua/internal/access"
 	"github.com/motcua/motcua/internal/auth"
 	"github.com/motcua/motcua/internal/reqid"
 	"github.com/motcua/motcua/internal/service"
@@ -77,7 +78,8 @@ const (
 )
 
 // pageFiles are the templates rendered inside layout.html.
-var pageFiles = []string{"login.html", "signedin.html", "inbox.html", "dossiers.html", "dossier.html", "procedures.html", "procedure.html", "error.html"}
+var pageFiles = []string{"login.html", "signedin.html", "inbox.html", "dossiers.html", "dossier.html", "procedures.html", "procedure.html",
+	"indicators.html", "error.html"}
 
 // New checks the options, parses the templates and builds the router.
 func New(o Options) (*Console, error) {
@@ -165,6 +167,8 @@ func (c *Console) routes() http.Handler {
 	mux.HandleFunc("GET /console/dossiers/{code}/print/{form}", c.signedIn(c.print))
 	mux.HandleFunc("GET /console/procedures", c.signedIn(c.procedures))
 	mux.HandleFunc("GET /console/procedures/{code}", c.signedIn(c.procedure))
+	mux.HandleFunc("GET "+indicatorsPath, c.signedIn(c.indicators))
+	mux.HandleFunc("GET "+chartPath, c.signedIn(c.indicatorChart))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.errorPage(w, r, nil, http.StatusNotFound, "Không tìm thấy trang "+r.URL.Path+".")
 	})
@@ -289,12 +293,13 @@ type base struct {
 }
 
 type userView struct {
-	Subject string
-	Name    string
-	Kind    string // in Vietnamese
-	Agency  string
-	Officer bool
-	Reader  bool // may list dossiers
+	Subject    string
+	Name       string
+	Kind       string // in Vietnamese
+	Agency     string
+	Officer    bool
+	Reader     bool // may list dossiers
+	Indicators bool // may read indicators
 }
 
 // pageBase builds the common part of a page and takes the flash message,
@@ -303,7 +308,7 @@ func (c *Console) pageBase(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	b := base{Title: title, Page: page, RequestID: requestID(w)}
 	if p != nil {
 		u := &userView{Subject: p.Subject, Name: p.Name, Kind: kindNames[p.Kind], Agency: c.agencyName(p.Agency),
-			Officer: p.Kind == auth.KindOfficer, Reader: p.Kind != auth.KindAnalyst}
+			Officer: p.Kind == auth.KindOfficer, Reader: p.Kind != auth.KindAnalyst, Indicators: access.ReadIndicators(*p) == nil}
 		if u.Name == "" {
 			u.Name = p.Subject
 		}

@@ -3,6 +3,8 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +23,7 @@ import (
 	"github.com/motcua/motcua/internal/auth"
 	"github.com/motcua/motcua/internal/console"
 	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/indicators/indicatorstest"
 	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/internal/service/servicetest"
 	"github.com/motcua/motcua/internal/store"
@@ -852,3 +855,219 @@ func TestConsole(t *testing.T) {
 
 // fmtTime writes an instant as the console does.
 func fmtTime(t time.Time) string { return t.In(dossier.Vietnam).Format("02/01/2006 15:04") }
+
+// cells returns the texts of the cells of the first row of a page that
+// matches tag and attrs, inside the first element with the id within (""
+// for the whole page).
+func cells(t *testing.T, body, within string, attrs map[string]string) []string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(body))
+	require.NoError(t, err)
+	var find func(*html.Node, func(*html.Node) bool) *html.Node
+	find = func(node *html.Node, ok func(*html.Node) bool) *html.Node {
+		if node.Type == html.ElementNode && ok(node) {
+			return node
+		}
+		for c := node.FirstChild; c != nil; c = c.NextSibling {
+			if n := find(c, ok); n != nil {
+				return n
+			}
+		}
+		return nil
+	}
+	root := doc
+	if within != "" {
+		root = find(doc, func(n *html.Node) bool { return matches(n, map[string]string{"id": within}) })
+		require.NotNil(t, root, "no element #%s", within)
+	}
+	row := find(root, func(n *html.Node) bool { return n.Data == "tr" && matches(n, attrs) })
+	require.NotNil(t, row, "no row %v", attrs)
+	var out []string
+	for c := row.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (c.Data == "td" || c.Data == "th") {
+			var sb strings.Builder
+			var collect func(*html.Node)
+			collect = func(n *html.Node) {
+				if n.Type == html.TextNode {
+					sb.WriteString(n.Data)
+				}
+				for k := n.FirstChild; k != nil; k = k.NextSibling {
+					collect(k)
+				}
+			}
+			collect(c)
+			out = append(out, strings.TrimSpace(sb.String()))
+		}
+	}
+	return out
+}
+
+// attrOf returns an attribute of the first element with the id.
+func attrOf(t *testing.T, body, id, name string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<[a-z]+ [^>]*id="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(body)
+	require.NotEmpty(t, m, "no element #%s", id)
+	v := regexp.MustCompile(` ` + regexp.QuoteMeta(name) + `="([^"]*)"`).FindStringSubmatch(m)
+	require.Len(t, v, 2, "#%s has no %s: %s", id, name, m)
+	return html.UnescapeString(v[1])
+}
+
+// TestIndicators reads the indicators' fixture (indicatorstest: dossiers
+// A–X of February to May 2025, agencies phong_kinh_te, ubnd_xa and so_cu)
+// written to the engine's read model, through the console.
+func TestIndicators(t *testing.T) {
+	b := setup(t)
+	require.NoError(t, indicatorstest.Apply(ctx(t), b.env.Store))
+	const march = "/console/indicators?from=2025-03-01&to=2025-03-31"
+	figure := func(id string) map[string]string { return map[string]string{"class": "figure-row", "data-figure": id} }
+
+	t.Run("navigation", func(t *testing.T) {
+		for who, shown := range map[string]bool{"analyst": true, "admin": true, "mot_cua": true, "citizen": false} {
+			p := b.get(t, who, "/console/procedures")
+			require.Equal(t, http.StatusOK, p.status, who)
+			n := count(t, p.body, "a", map[string]string{"id": "nav-indicators", "href": "/console/indicators"})
+			require.Equal(t, shown, n == 1, who)
+		}
+	})
+
+	t.Run("analyst", func(t *testing.T) {
+		p := b.get(t, "analyst", march)
+		require.Equal(t, http.StatusOK, p.status, p.body)
+		require.Equal(t, 1, count(t, p.body, "main", map[string]string{"class": "page-indicators"}))
+		require.Equal(t, 1, count(t, p.body, "form", map[string]string{"id": "indicator-filters", "method": "get"}))
+		for _, id := range []string{"filter-from", "filter-to", "filter-agency", "filter-procedure", "filter-sector", "filter-by"} {
+			require.Equal(t, 1, count(t, p.body, "", map[string]string{"id": id}), id)
+		}
+		require.Equal(t, "2025-03-01", attrOf(t, p.body, "filter-from", "value"))
+		require.Equal(t, "2025-03-31", attrOf(t, p.body, "filter-to", "value"))
+		require.Equal(t, "Kỳ báo cáo: 01/03/2025 – 31/03/2025, số liệu chốt lúc 01/04/2025 00:00", text(t, p.body, "indicators-period"))
+		// The fixture's hand-computed figures of March, in Vietnamese.
+		require.Equal(t, []string{"Tỷ lệ hồ sơ đúng hạn (trước hạn, đúng hạn và đang trong hạn)", "61,90%", "13 / 21"},
+			cells(t, p.body, "", figure("on_time_rate")))
+		require.Equal(t, []string{"Hồ sơ tiếp nhận trong kỳ", "20", ""}, cells(t, p.body, "", figure("received")))
+		require.Equal(t, []string{"Thời gian giải quyết trung bình (ngày làm việc)", "3,22 ngày", "29 / 9"},
+			cells(t, p.body, "", figure("avg_handling_days")))
+		require.Equal(t, "chưa có dữ liệu", cells(t, p.body, "", figure("sync_rate"))[1])
+		require.Equal(t, []string{"Tỷ lệ dịch vụ công trực tuyến phát sinh hồ sơ trực tuyến", "33,33%", "2 / 6"},
+			cells(t, p.body, "catalog-figures", figure("online_services_used")))
+		require.Equal(t, 1, count(t, p.body, "section", map[string]string{"class": "indicator-group", "data-key": ""}))
+		require.Contains(t, text(t, p.body, "indicator-notes"), "procedure X.999999 is not in the catalog: T")
+		require.NotContains(t, p.body, "<script", "no JavaScript")
+
+		// The charts, inline as images of the console's own route.
+		trend := attrOf(t, p.body, "chart-trend", "src")
+		channels := attrOf(t, p.body, "chart-channels", "src")
+		for src, kind := range map[string]string{trend: "trend", channels: "channels"} {
+			u, err := url.Parse(src)
+			require.NoError(t, err)
+			require.Equal(t, "/console/indicators/chart", u.Path)
+			require.Equal(t, kind, u.Query().Get("kind"))
+			require.Equal(t, "month", u.Query().Get("by"))
+			require.Equal(t, "2025-03-01", u.Query().Get("from"))
+			c := b.get(t, "analyst", src)
+			require.Equal(t, http.StatusOK, c.status, c.body)
+			require.Equal(t, "image/svg+xml", c.header.Get("Content-Type"))
+			dec := xml.NewDecoder(strings.NewReader(c.body))
+			for {
+				_, err := dec.Token()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				require.NoError(t, err, "the SVG parses")
+			}
+			require.Contains(t, c.body, ">03/2025<")
+		}
+		require.NotEmpty(t, attrOf(t, p.body, "chart-trend", "alt"))
+
+		// Grouped: a section per agency; the channel mix follows the grouping.
+		p = b.get(t, "analyst", march+"&by=agency")
+		require.Equal(t, http.StatusOK, p.status)
+		require.Equal(t, 3, count(t, p.body, "section", map[string]string{"class": "indicator-group"}))
+		require.Equal(t, 1, count(t, p.body, "section", map[string]string{"class": "indicator-group", "data-key": "so_cu"}))
+		require.Equal(t, 1, count(t, p.body, "option", map[string]string{"value": "agency", "selected": ""}))
+		u, err := url.Parse(attrOf(t, p.body, "chart-channels", "src"))
+		require.NoError(t, err)
+		require.Equal(t, "agency", u.Query().Get("by"))
+		c := b.get(t, "analyst", u.String())
+		require.Equal(t, http.StatusOK, c.status)
+		require.Contains(t, c.body, "Ủy ban nhân dân cấp xã")
+		require.Equal(t, []string{"Tỷ lệ hồ sơ đúng hạn (trước hạn, đúng hạn và đang trong hạn)", "61,11%", "11 / 18"},
+			cells(t, p.body, "", figure("on_time_rate")), "phong_kinh_te comes first")
+
+		// No dossier: the catalog figures, no chart.
+		p = b.get(t, "admin", march+"&procedure=9.000001")
+		require.Equal(t, http.StatusOK, p.status)
+		require.Equal(t, 1, count(t, p.body, "p", map[string]string{"id": "indicators-empty"}))
+		require.Equal(t, 0, count(t, p.body, "img", nil))
+		require.Equal(t, 1, count(t, p.body, "section", map[string]string{"id": "catalog-figures"}))
+		c = b.get(t, "admin", "/console/indicators/chart?from=2025-03-01&to=2025-03-31&procedure=9.000001&kind=trend")
+		require.Equal(t, http.StatusNotFound, c.status)
+	})
+
+	t.Run("officers see their agency", func(t *testing.T) {
+		for _, path := range []string{march, march + "&agency=ubnd_xa"} {
+			p := b.get(t, "mot_cua", path)
+			require.Equal(t, http.StatusOK, p.status, p.body)
+			require.Equal(t, []string{"Hồ sơ giải quyết trong kỳ (tiếp nhận trong kỳ và tồn kỳ trước chuyển sang)", "2", ""},
+				cells(t, p.body, "", figure("handled")), "R and S")
+			require.Equal(t, 1, count(t, p.body, "p", map[string]string{"id": "agency-note"}))
+			require.Contains(t, text(t, p.body, "indicators-period"), "Lọc: cơ quan Ủy ban nhân dân cấp xã")
+			src := attrOf(t, p.body, "chart-trend", "src")
+			require.Contains(t, src, "agency=ubnd_xa")
+			require.Equal(t, http.StatusOK, b.get(t, "mot_cua", src).status)
+		}
+		// The agency select offers theirs only.
+		p := b.get(t, "mot_cua", march)
+		agencies := regexp.MustCompile(`(?s)<select id="filter-agency".*?</select>`).FindString(p.body)
+		require.Equal(t, 1, strings.Count(agencies, "<option"), agencies)
+		require.Contains(t, agencies, `value="ubnd_xa"`)
+
+		for _, path := range []string{march + "&agency=phong_kinh_te", "/console/indicators/chart?agency=phong_kinh_te&kind=channels"} {
+			p = b.get(t, "mot_cua", path)
+			require.Equal(t, http.StatusForbidden, p.status, path)
+			require.Equal(t, 1, count(t, p.body, "section", map[string]string{"id": "error", "data-status": "403"}))
+			require.Contains(t, p.body, "phong_kinh_te is not yours (ubnd_xa)")
+		}
+		// Another agency without dossiers: nothing in the period.
+		p = b.get(t, "cong_an", march)
+		require.Equal(t, http.StatusOK, p.status)
+		require.Equal(t, 1, count(t, p.body, "p", map[string]string{"id": "indicators-empty"}))
+	})
+
+	t.Run("citizens are refused", func(t *testing.T) {
+		for _, path := range []string{march, "/console/indicators/chart?from=2025-03-01&to=2025-03-31"} {
+			p := b.get(t, "citizen", path)
+			require.Equal(t, http.StatusForbidden, p.status, path)
+			require.NotContains(t, p.body, "figure-row")
+		}
+	})
+
+	t.Run("bad parameters", func(t *testing.T) {
+		p := b.get(t, "analyst", "/console/indicators?from=2025/03/01&to=2025-03-31")
+		require.Equal(t, http.StatusBadRequest, p.status)
+		require.Contains(t, text(t, p.body, "error"), "Tham số báo cáo chưa hợp lệ (Từ ngày)")
+		require.Contains(t, text(t, p.body, "error"), `from "2025/03/01": write YYYY-MM-DD`)
+		require.Equal(t, "2025/03/01", attrOf(t, p.body, "filter-from", "value"), "the form keeps what was typed")
+		require.Equal(t, 0, count(t, p.body, "tr", map[string]string{"class": "figure-row"}))
+
+		p = b.get(t, "analyst", march+"&sector=Kh%C3%B4ng+c%C3%B3")
+		require.Equal(t, http.StatusBadRequest, p.status)
+		require.Contains(t, text(t, p.body, "error"), `no procedure of the catalog is in sector "Không có"`)
+
+		p = b.get(t, "analyst", "/console/indicators/chart?from=2025-03-01&to=2025-03-31&by=agency&kind=trend")
+		require.Equal(t, http.StatusBadRequest, p.status)
+		p = b.get(t, "analyst", "/console/indicators/chart?from=2025-03-01&to=2025-03-31&kind=pie")
+		require.Equal(t, http.StatusBadRequest, p.status)
+	})
+
+	t.Run("default period", func(t *testing.T) {
+		// Without dates: 1 January of the console's year to its today.
+		b.clock.Store(indicatorstest.VN(4, 15, 10, 0).UnixNano())
+		defer b.clock.Store(0)
+		p := b.get(t, "analyst", "/console/indicators")
+		require.Equal(t, http.StatusOK, p.status)
+		require.Equal(t, "2025-01-01", attrOf(t, p.body, "filter-from", "value"))
+		require.Equal(t, "2025-04-15", attrOf(t, p.body, "filter-to", "value"))
+		require.Equal(t, "Kỳ báo cáo: 01/01/2025 – 15/04/2025 10:00, số liệu chốt lúc 15/04/2025 10:00", text(t, p.body, "indicators-period"))
+	})
+}

@@ -30,12 +30,33 @@
 //	GET  /console/dossiers/{code}/print/{form}  receipt | supplement | refusal | apology | stop
 //	GET  /console/procedures                    catalog
 //	GET  /console/procedures/{code}             procedure, with an inline SVG diagram per mode
+//	GET  /console/indicators                    indicators report (?from= &to= &agency= &procedure= &sector= &by=)
+//	GET  /console/indicators/chart              a chart of the report as SVG (the same parameters, &kind=trend|channels)
 //	GET  /console/static/style.css              the style sheet
 //
 // Any other path answers the console's 404 page. A page asked for without
 // a valid session redirects (303) to /console/login?next=<path>; only a
 // path under /console/ is honoured as next. After login, officers land on
 // the inbox, analysts on the catalog, everyone else on the dossier list.
+//
+// # Indicators
+//
+// The indicators page is `motcua report` for people: a GET form (from and
+// to as dates, both included, by default 1 January of this year to today;
+// agency, procedure, sector, grouping), the figures as tables with their
+// value and their numerator / denominator written the Vietnamese way
+// (internal/vnformat), the catalog figures, the report's notes, and two
+// charts as <img> of /console/indicators/chart: the on-time rate of each
+// month (always by month) and the dossiers received by channel (in the
+// grouping asked for, by month without one). A chart is drawn only when
+// the period has dossiers handled (the trend) or received (the channel
+// mix); the chart route answers 404 when there is nothing to draw.
+// Analysts and admins read every agency's indicators; an officer reads
+// only their agency's (access.IndicatorAgency): the agency select offers
+// theirs alone, and another agency in the query is the 403 page; citizens
+// get the 403 page. Parameters out of their domain re-render the page with
+// the message in #error and status 400.
+//
 // # Sign-in through the identity provider
 //
 // When the authenticator is an auth.LoginProvider (mode "oidc" with the
@@ -90,8 +111,8 @@
 //
 // Every page:
 //
-//	main#main.page-<name>         the page (login, signed-in, inbox, dossiers, dossier, procedures, procedure, error)
-//	nav#nav a#nav-inbox a#nav-dossiers a#nav-procedures, form#logout-form, #user[data-subject]
+//	main#main.page-<name>         the page (login, signed-in, inbox, dossiers, dossier, procedures, procedure, indicators, error)
+//	nav#nav a#nav-inbox a#nav-dossiers a#nav-procedures a#nav-indicators, form#logout-form, #user[data-subject]
 //	#flash                        the message of the last accepted action
 //	#error                        an error: the alert of a refused action or login, or the error page's section
 //	                              (section#error[data-status] on 403/404/500 pages), with code#request-id
@@ -137,6 +158,19 @@
 // ol#print-components (receipt) and ol#print-items (supplement);
 // #appointment, #deadline, #reasons, #original-appointment,
 // #new-appointment, #withdraw-reason, #stopped-at where they apply.
+//
+// Indicators: section#indicators; form#indicator-filters with
+// input#filter-from[name=from] and input#filter-to[name=to] (type date),
+// select#filter-agency[name=agency] (an officer's holds their agency only,
+// with p#agency-note), select#filter-procedure[name=procedure],
+// select#filter-sector[name=sector], select#filter-by[name=by] (values "",
+// month, agency, procedure, version); p#indicators-period; div#indicator-charts
+// with img#chart-trend and img#chart-channels when drawn; one
+// section.indicator-group[data-key] per group (p#indicators-empty when
+// none) and section#catalog-figures, each with table.figures of
+// tr.figure-row[data-figure=<figure id>] holding th (the name),
+// td.figure-value and td.figure-parts (numerator / denominator);
+// section#indicator-notes.
 //
 // Procedures: table#procedures tr.procedure-row[data-code]; procedure page
 // section#procedure[data-code], section.mode[data-mode] div.diagram svg,

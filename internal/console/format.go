@@ -3,7 +3,6 @@ package console
 import (
 	"fmt"
 	"html/template"
-	"math"
 	"path"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/vnformat"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -75,18 +75,7 @@ func fmtSize(n int64) string {
 
 // fmtVND writes an amount with dots between thousands: "75.000 đồng".
 func fmtVND(v int64) string {
-	s := strconv.FormatInt(int64(math.Abs(float64(v))), 10)
-	var b strings.Builder
-	if v < 0 {
-		b.WriteByte('-')
-	}
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + " đồng"
+	return vnformat.Integer(v) + " đồng"
 }
 
 var modeNames = map[string]string{

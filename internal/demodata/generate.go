@@ -34,7 +34,9 @@ type Options struct {
 	Now time.Time
 	// Mix weighs procedures by code; default DefaultMix, and DefaultWeight
 	// for a procedure it does not name. A weight of 0 leaves a procedure
-	// out. A procedure receives dossiers only from its effective date.
+	// out. A procedure receives dossiers only from its effective date. A
+	// procedure Mix names must be in the catalog; DefaultMix's may be
+	// missing from it.
 	Mix map[string]float64
 	// Numbered returns the last number an agency (by its code) already
 	// handed out on a day, so that numbering goes on after it; nil: none.
@@ -222,7 +224,10 @@ func newGenerator(cat *definitions.Catalog, cal *workcal.Calendar, opts Options)
 		}
 		g.procs = append(g.procs, proc)
 	}
-	for _, code := range sortedKeys(mix) {
+	// The default mix describes the example catalog: a smaller catalog
+	// (say, one procedure's earlier version) leaves the others out. A mix
+	// the caller gave must name procedures of the catalog.
+	for _, code := range sortedKeys(opts.Mix) {
 		if cat.Plan(code) == nil && mix[code] > 0 {
 			problems = append(problems, fmt.Sprintf("procedure %s of the mix is not in the catalog", code))
 		}

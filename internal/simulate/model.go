@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/steptime"
 )
 
 // Task kinds beside the step kinds, as the workflow names them: a task of
 // kind K on step S has the id "S.K".
 const (
-	KindSupplement = "supplement" // the applicant's supplement
-	KindPickup     = "pickup"     // the counter pick-up of the result
+	KindSupplement = steptime.KindSupplement // the applicant's supplement
+	KindPickup     = steptime.KindPickup     // the counter pick-up of the result
 )
 
 // DurationModel says how long people take over a task.

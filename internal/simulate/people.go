@@ -15,6 +15,7 @@ import (
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/steptime"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -105,9 +106,9 @@ func (w *world) schedule(workflowID string, t dossier.Task) {
 		w.err = fmt.Errorf("task %s of %s: step %q is not in mode %s", t.ID, workflowID, t.Step, w.mp.Mode)
 		return
 	}
-	key := taskKey(t.ID)
+	key := steptime.TaskKey(t.ID)
 	step := *s
-	if kind := taskKind(key); kind != "" {
+	if kind := steptime.TaskKind(key); kind != "" {
 		if kind != KindSupplement && kind != KindPickup {
 			return // a withdrawal's stop notice: nobody withdraws here
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/steptime"
 	"github.com/motcua/motcua/internal/workcal"
 	"github.com/motcua/motcua/workflows"
 )
@@ -213,11 +214,7 @@ func (r Result) DossiersPerSecond() float64 {
 }
 
 // Summary is the mean and two percentiles of a measure.
-type Summary struct {
-	Mean float64 `json:"mean"`
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-}
+type Summary = steptime.Summary
 
 // StepResult is how one kind of task went: a step's own task, or the
 // applicant's supplement ("S.supplement") or counter pick-up ("S.pickup").
@@ -407,7 +404,7 @@ func summarize(o *Options, mp *definitions.ModePlan, runs []dossierRun) (Result,
 		Channel: o.Channel, Delivery: o.Delivery, Model: describe(o.Durations), Seed: o.Seed,
 		ArrivalsPerDay: o.ArrivalsPerDay, SupplementRate: o.SupplementRate, Start: o.Start.In(dossier.Vietnam), Dossiers: len(runs)}
 	var handling []float64
-	byKey := map[string][]observation{}
+	byKey := map[string][]steptime.Observation{}
 	for _, r := range runs {
 		st := r.state
 		switch st.Status {
@@ -446,18 +443,18 @@ func summarize(o *Options, mp *definitions.ModePlan, runs []dossierRun) (Result,
 				res.Supplements++
 			}
 		}
-		obs, err := observe(o.Calendar, r.timeline)
+		obs, err := steptime.Observe(o.Calendar, r.timeline)
 		if err != nil {
 			return Result{}, fmt.Errorf("simulate: timeline of %s: %w", st.Code, err)
 		}
 		for _, ob := range obs {
-			byKey[ob.key] = append(byKey[ob.key], ob)
+			byKey[ob.Key] = append(byKey[ob.Key], ob)
 		}
 	}
 	if judged := res.Early + res.OnTime + res.Late; judged > 0 {
 		res.OnTimeRate = float64(res.Early+res.OnTime) / float64(judged)
 	}
-	res.HandlingDays = summary(handling)
+	res.HandlingDays = steptime.Summarize(handling)
 	if !res.End.IsZero() {
 		span, err := o.Calendar.WorkingTimeBetween(res.Start, res.End)
 		if err != nil {
@@ -493,27 +490,9 @@ func describe(m DurationModel) string {
 	return fmt.Sprintf("%T", m)
 }
 
-// summary returns the mean and the nearest-rank percentiles of xs.
-func summary(xs []float64) Summary {
-	if len(xs) == 0 {
-		return Summary{}
-	}
-	sorted := slices.Clone(xs)
-	slices.Sort(sorted)
-	sum := 0.0
-	for _, x := range sorted {
-		sum += x
-	}
-	rank := func(q float64) float64 {
-		i := int(math.Ceil(q*float64(len(sorted)))) - 1
-		return sorted[min(max(i, 0), len(sorted)-1)]
-	}
-	return Summary{Mean: sum / float64(len(sorted)), P50: rank(0.5), P90: rank(0.9)}
-}
-
 // stepResults lists the tasks by step in plan order: each step's own task,
 // then its supplement and pick-up tasks.
-func stepResults(p *definitions.Plan, mp *definitions.ModePlan, byKey map[string][]observation) []StepResult {
+func stepResults(p *definitions.Plan, mp *definitions.ModePlan, byKey map[string][]steptime.Observation) []StepResult {
 	var keys []string
 	for _, s := range mp.Steps {
 		for _, k := range []string{s.ID, s.ID + "." + KindSupplement, s.ID + "." + KindPickup} {
@@ -545,8 +524,8 @@ func stepResults(p *definitions.Plan, mp *definitions.ModePlan, byKey map[string
 		}
 		var total time.Duration
 		for _, ob := range obs {
-			total += ob.working
-			if ob.timeliness == dossier.Late {
+			total += ob.Working
+			if ob.Timeliness == dossier.Late {
 				sr.Late++
 			}
 		}

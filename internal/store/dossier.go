@@ -192,20 +192,25 @@ func (s *Store) timeline(ctx context.Context, tx *sqlx.Tx, code string) ([]dossi
 	}
 	events := make([]dossier.Event, len(rows))
 	for i, r := range rows {
-		events[i] = dossier.Event{
-			Seq:        r.Seq,
-			At:         r.At.t,
-			Kind:       r.Kind,
-			Step:       r.Step,
-			Actor:      dossier.Actor{ID: r.ActorID, Role: r.ActorRole, Agency: r.ActorAgency},
-			Outcome:    r.Outcome,
-			Note:       r.Note,
-			Status:     dossier.Status(r.Status),
-			DueAt:      r.DueAt.t,
-			Timeliness: dossier.Timeliness(r.Timeliness),
-		}
+		events[i] = r.event()
 	}
 	return events, nil
+}
+
+// event is the row as a timeline event.
+func (r *eventRow) event() dossier.Event {
+	return dossier.Event{
+		Seq:        r.Seq,
+		At:         r.At.t,
+		Kind:       r.Kind,
+		Step:       r.Step,
+		Actor:      dossier.Actor{ID: r.ActorID, Role: r.ActorRole, Agency: r.ActorAgency},
+		Outcome:    r.Outcome,
+		Note:       r.Note,
+		Status:     dossier.Status(r.Status),
+		DueAt:      r.DueAt.t,
+		Timeliness: dossier.Timeliness(r.Timeliness),
+	}
 }
 
 // DossierListParams filters and pages DossierList and DossierCount. Empty
