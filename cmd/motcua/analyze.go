@@ -176,17 +176,12 @@ func loadPlanFile(path string) (*definitions.Plan, error) {
 }
 
 // writeStepChart draws the steps of the later version compared, or of the
-// only version, into path.
+// only version, into path (analysis.DrawSteps).
 func writeStepChart(path, format string, a *analysis.Analysis) error {
-	v := &a.Versions[len(a.Versions)-1]
-	if a.Comparison != nil {
-		v = a.Version(a.Comparison.After)
-	}
 	var buf bytes.Buffer
-	title := fmt.Sprintf("Thủ tục %s, phiên bản %s: thời gian từng bước", a.Procedure, v.Version)
-	if err := charts.Bottlenecks(&buf, format, title, analysis.StepBars(v)); err != nil {
+	if err := analysis.DrawSteps(&buf, format, a); err != nil {
 		if errors.Is(err, charts.ErrNoData) {
-			return fmt.Errorf("--chart %s: version %s has no step with an allotted time to draw, no file written", path, v.Version)
+			return fmt.Errorf("--chart %s: %w; no file written", path, err)
 		}
 		return fmt.Errorf("--chart %s: %w", path, err)
 	}
@@ -275,7 +270,7 @@ func printVersion(w io.Writer, v *analysis.Version) {
 	for _, s := range v.Steps {
 		share, allotted := "", "—"
 		if !s.Applicant {
-			share = percentVN(s.LatenessShare)
+			share = vnformat.Percent(s.LatenessShare)
 		}
 		if s.Allotted > 0 {
 			allotted = vnformat.Decimal(s.Allotted)
@@ -295,13 +290,7 @@ func ratioVN(r analysis.Ratio) string {
 	if r.Value == nil {
 		return "—"
 	}
-	return percentVN(*r.Value) + " (" + vnformat.Number(float64(r.Numerator)) + "/" + vnformat.Number(float64(r.Denominator)) + ")"
-}
-
-// percentVN writes a share as a percentage truncated to two decimals, as
-// the report does.
-func percentVN(v float64) string {
-	return vnformat.Decimal(float64(int64(v*10000))/100) + "%"
+	return vnformat.Percent(*r.Value) + " (" + vnformat.Number(float64(r.Numerator)) + "/" + vnformat.Number(float64(r.Denominator)) + ")"
 }
 
 func changeValue(unit string, v *float64) string {
@@ -310,7 +299,7 @@ func changeValue(unit string, v *float64) string {
 	}
 	switch unit {
 	case "ratio":
-		return percentVN(*v)
+		return vnformat.Percent(*v)
 	case "count":
 		return vnformat.Number(*v)
 	case "working_days":

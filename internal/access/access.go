@@ -7,7 +7,8 @@
 //     agency consults theirs on, and acts only on open tasks of their
 //     agency with one of their roles; they enter dossiers received at
 //     their agency's counter; they read their agency's indicators;
-//   - an analyst reads the catalog and the indicators, not dossiers;
+//   - an analyst reads the catalog, the indicators and the analysis of a
+//     procedure's versions, not dossiers;
 //   - an admin reads everything, the audit log included, and acts on
 //     nothing.
 //
@@ -65,6 +66,20 @@ func IndicatorAgency(p auth.Principal, asked string) (string, error) {
 		return "", deny("officers read the indicators of their own agency only: %s is not yours (%s)", asked, p.Agency)
 	}
 	return p.Agency, nil
+}
+
+// ReadAnalysis: analysts and admins read the analysis of a procedure's
+// versions (internal/analysis). It spans every agency that handles the
+// procedure, so officers, who read their own agency's indicators only,
+// are denied it, as citizens are.
+func ReadAnalysis(p auth.Principal) error {
+	switch p.Kind {
+	case auth.KindAnalyst, auth.KindAdmin:
+		return nil
+	case auth.KindOfficer:
+		return deny("only analysts and administrators read the analysis of a procedure: it spans every agency handling the procedure (you are %s)", describe(p))
+	}
+	return deny("only analysts and administrators read the analysis of a procedure (you are %s)", describe(p))
 }
 
 // ReadAudit: admins only.

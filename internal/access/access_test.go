@@ -148,6 +148,28 @@ func TestIndicatorAgency(t *testing.T) {
 	require.NoError(t, access.ReadIndicators(motCua))
 }
 
+func TestReadAnalysis(t *testing.T) {
+	for _, c := range []struct {
+		who auth.Principal
+		msg string
+	}{
+		{analyst, ""},
+		{admin, ""},
+		{motCua, "only analysts and administrators read the analysis of a procedure: it spans every agency handling the procedure (you are an officer of ubnd_xa)"},
+		{police, "only analysts and administrators read the analysis of a procedure: it spans every agency handling the procedure (you are an officer of cong_an_xa)"},
+		{citizen, "only analysts and administrators read the analysis of a procedure (you are a citizen)"},
+	} {
+		err := access.ReadAnalysis(c.who)
+		if c.msg == "" {
+			require.NoError(t, err, c.who.Subject)
+			continue
+		}
+		var den *access.Denied
+		require.ErrorAs(t, err, &den, c.who.Subject)
+		require.Equal(t, c.msg, den.Message)
+	}
+}
+
 func TestFindTask(t *testing.T) {
 	second := dossier.Task{ID: "tham_dinh#2", Step: "tham_dinh"}
 	first := dossier.Task{ID: "tham_dinh", Step: "tham_dinh"}

@@ -4,7 +4,8 @@
 // was allotted and its share of the lateness (the bottleneck), which
 // components citizens had to supplement, how often they came in person —
 // and a before/after comparison of two versions. It is what
-// `motcua analyze`, the API's /v1/analyses and the console show.
+// `motcua analyze`, the API's GET /v1/procedures/{code}/analysis and the
+// console's analysis page show.
 //
 // The on-time rate of a version is the indicators package's (the same
 // formula, treatment of supplements and cut as `motcua report --by
@@ -343,12 +344,11 @@ func (a *Analysis) compare(before, after string) error {
 	}
 	b, f := a.Version(before), a.Version(after)
 	for _, miss := range []struct {
-		name string
-		v    *Version
-	}{{before, b}, {after, f}} {
+		side, name string
+		v          *Version
+	}{{"before", before, b}, {"after", after, f}} {
 		if miss.v == nil {
-			return fmt.Errorf("%w: version %q of %s has no dossier in the period (versions with dossiers: %s)",
-				ErrInvalid, miss.name, a.Procedure, strings.Join(a.versionNames(), ", "))
+			return &VersionError{Side: miss.side, Version: miss.name, Procedure: a.Procedure, Known: a.versionNames()}
 		}
 	}
 	if before == after {
@@ -357,6 +357,24 @@ func (a *Analysis) compare(before, after string) error {
 	a.Comparison = compareVersions(b, f)
 	return nil
 }
+
+// VersionError is a version asked to compare that has no dossier in the
+// period. It wraps ErrInvalid.
+type VersionError struct {
+	Side      string   // "before" or "after": Params.Before or Params.After
+	Version   string   // the version asked for
+	Procedure string   // the procedure analysed
+	Known     []string // the versions with dossiers in the period
+}
+
+// Error says which version and which ones there are.
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("%s: version %q of %s has no dossier in the period (versions with dossiers: %s)",
+		ErrInvalid, e.Version, e.Procedure, strings.Join(e.Known, ", "))
+}
+
+// Unwrap returns ErrInvalid.
+func (e *VersionError) Unwrap() error { return ErrInvalid }
 
 func (a *Analysis) versionNames() []string {
 	out := make([]string, len(a.Versions))

@@ -125,6 +125,12 @@ func (s *Server) getReportChart(c *call) (any, error) {
 		}
 		return nil, fmt.Errorf("api: drawing the %s chart: %w", k, err)
 	}
+	writeChart(c, format, buf.Bytes())
+	return nil, nil
+}
+
+// writeChart answers a chart drawn as svg or png.
+func writeChart(c *call, format string, body []byte) {
 	ct := "image/svg+xml"
 	if format == "png" {
 		ct = "image/png"
@@ -135,6 +141,5 @@ func (s *Server) getReportChart(c *call) (any, error) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	h.Set("Cache-Control", "no-store")
 	c.w.WriteHeader(http.StatusOK)
-	_, _ = c.w.Write(buf.Bytes())
-	return nil, nil
+	_, _ = c.w.Write(body)
 }

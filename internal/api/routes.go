@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/analysis"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/indicators"
 	"github.com/motcua/motcua/internal/signing"
@@ -54,6 +55,12 @@ func (s *Server) table() []*route {
 				{name: "mode", doc: "The mode; default the procedure's first."},
 				{name: "format", doc: "Default svg.", enum: []string{"svg", "mermaid", "dot"}},
 			}, handle: s.getDiagram},
+		{method: "GET", pattern: "/v1/procedures/{code}/analysis", id: "getProcedureAnalysis", tag: "indicators", access: signedIn,
+			summary: "The versions of a procedure compared (re-engineering evidence): per version the on-time rate, handling time (mean, median, 90th percentile), each step's working time against its allotted time and share of the lateness (the bottleneck), supplements per component, in-person visits; then two versions before and after. What `motcua analyze --format json` prints. Analysts and administrators only: it spans every agency handling the procedure. 404 when the procedure has no dossier in the period.", result: analysis.Analysis{},
+			errors: readErrs, query: analysisParams, handle: s.getAnalysis},
+		{method: "GET", pattern: "/v1/procedures/{code}/analysis/chart", id: "getProcedureAnalysisChart", tag: "indicators", access: signedIn,
+			summary: "The steps of the later version compared (or of the only one) drawn: each step's median working time next to its allotted time, SVG or PNG (404 when there is nothing to draw). Who reads it as for the analysis.", errors: readErrs,
+			produces: "image/svg+xml", alsoProduces: []string{"image/png"}, query: analysisChartParams, handle: s.getAnalysisChart},
 
 		{method: "POST", pattern: "/v1/dossiers", id: "submitDossier", tag: "dossiers", access: signedIn, action: "dossier.submit",
 			status: http.StatusCreated, summary: "Submit a dossier: multipart/form-data with the form fields and one file per component, or JSON without files.",

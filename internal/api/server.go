@@ -1,7 +1,8 @@
 // Package api is motcua's JSON HTTP API under /v1: the catalog, dossiers
 // (submit, state and timeline, files, supplement, withdraw, rating,
 // signed result), the officers' inbox and actions, the indicators report
-// and its charts, the payment platform's callback and the portal's and
+// and its charts, the analysis of a procedure's versions and its steps
+// chart, the payment platform's callback and the portal's and
 // notifier's receipts, the audit log, and /openapi.json, /healthz, /readyz
 // and /metrics.
 //

@@ -79,7 +79,7 @@ const (
 
 // pageFiles are the templates rendered inside layout.html.
 var pageFiles = []string{"login.html", "signedin.html", "inbox.html", "dossiers.html", "dossier.html", "procedures.html", "procedure.html",
-	"indicators.html", "error.html"}
+	"indicators.html", "analysis.html", "error.html"}
 
 // New checks the options, parses the templates and builds the router.
 func New(o Options) (*Console, error) {
@@ -167,6 +167,8 @@ func (c *Console) routes() http.Handler {
 	mux.HandleFunc("GET /console/dossiers/{code}/print/{form}", c.signedIn(c.print))
 	mux.HandleFunc("GET /console/procedures", c.signedIn(c.procedures))
 	mux.HandleFunc("GET /console/procedures/{code}", c.signedIn(c.procedure))
+	mux.HandleFunc("GET /console/procedures/{code}/analysis", c.signedIn(c.analysisPage))
+	mux.HandleFunc("GET /console/procedures/{code}/analysis/chart", c.signedIn(c.analysisChart))
 	mux.HandleFunc("GET "+indicatorsPath, c.signedIn(c.indicators))
 	mux.HandleFunc("GET "+chartPath, c.signedIn(c.indicatorChart))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
 
+	"github.com/motcua/motcua/internal/analysis/analysistest"
 	"github.com/motcua/motcua/internal/auth"
 	"github.com/motcua/motcua/internal/console"
 	"github.com/motcua/motcua/internal/dossier"
@@ -1069,5 +1070,229 @@ func TestIndicators(t *testing.T) {
 		require.Equal(t, "2025-01-01", attrOf(t, p.body, "filter-from", "value"))
 		require.Equal(t, "2025-04-15", attrOf(t, p.body, "filter-to", "value"))
 		require.Equal(t, "Kỳ báo cáo: 01/01/2025 – 15/04/2025 10:00, số liệu chốt lúc 15/04/2025 10:00", text(t, p.body, "indicators-period"))
+	})
+}
+
+// TestAnalysis reads the analysis' fixture (analysistest: procedure
+// 9.000001 before and after its re-engineering, March 2025) written to the
+// engine's read model, through the console.
+func TestAnalysis(t *testing.T) {
+	b := setup(t)
+	require.NoError(t, analysistest.Apply(ctx(t), b.env.Store))
+	const (
+		page  = "/console/procedures/9.000001/analysis"
+		march = page + "?to=2025-03-31" // judged at 01/04/2025 00:00
+	)
+	figure := func(id string) map[string]string { return map[string]string{"class": "figure-row", "data-figure": id} }
+	step := func(key string) map[string]string { return map[string]string{"class": "step-row", "data-step": key} }
+
+	t.Run("link on the procedure page", func(t *testing.T) {
+		for who, shown := range map[string]bool{"analyst": true, "admin": true, "mot_cua": false, "citizen": false} {
+			p := b.get(t, who, "/console/procedures/9.000001")
+			require.Equal(t, http.StatusOK, p.status, who)
+			n := count(t, p.body, "a", map[string]string{"id": "procedure-analysis", "href": page})
+			require.Equal(t, shown, n == 1, who)
+			if shown {
+				require.Equal(t, "Phân tích trước/sau tái cấu trúc", text(t, p.body, "procedure-analysis"))
+			}
+		}
+	})
+
+	t.Run("analyst", func(t *testing.T) {
+		p := b.get(t, "analyst", march)
+		require.Equal(t, http.StatusOK, p.status, p.body)
+		require.Equal(t, 1, count(t, p.body, "main", map[string]string{"class": "page-analysis"}))
+		require.Equal(t, 1, count(t, p.body, "form", map[string]string{"id": "analysis-filters", "method": "get", "action": page}))
+		for _, id := range []string{"filter-from", "filter-to", "filter-before", "filter-after"} {
+			require.Equal(t, 1, count(t, p.body, "", map[string]string{"id": id}), id)
+		}
+		require.Equal(t, "2025-03-03", attrOf(t, p.body, "filter-from", "value"), "the first dossier's day")
+		require.Equal(t, "2025-03-31", attrOf(t, p.body, "filter-to", "value"))
+		require.Equal(t, 3, count(t, p.body, "option", nil)/2, "default, 2025.1 and 2025.2 in each select")
+		require.Equal(t, "Hồ sơ tiếp nhận: 03/03/2025 – 31/03/2025, số liệu chốt lúc 01/04/2025 00:00", text(t, p.body, "analysis-period"))
+		require.Equal(t, 2, count(t, p.body, "section", map[string]string{"class": "analysis-version"}))
+		require.NotContains(t, p.body, "<script", "no JavaScript")
+
+		// 2025.1, computed by hand in analysistest.
+		v1 := "version-2025.1"
+		require.Equal(t, "2025.1", attrOf(t, p.body, v1, "data-version"))
+		for id, want := range map[string][]string{
+			"dossiers":               {"Hồ sơ tiếp nhận", "3", ""},
+			"online":                 {"Hồ sơ nộp trực tuyến", "33,33%", "1 / 3"},
+			"processed":              {"Hồ sơ đã xử lý xong", "2", ""},
+			"on_time_rate":           {"Tỷ lệ giải quyết đúng hạn", "66,66%", "2 / 3"},
+			"handling_mean":          {"Thời gian giải quyết trung bình (ngày làm việc)", "3,56 ngày", ""},
+			"handling_p50":           {"Thời gian giải quyết, trung vị (ngày làm việc)", "3,12 ngày", ""},
+			"handling_p90":           {"Thời gian giải quyết, phân vị 90 (ngày làm việc)", "4,00 ngày", ""},
+			"supplemented":           {"Tỷ lệ hồ sơ phải bổ sung", "33,33%", "1 / 3"},
+			"visits":                 {"Số lần công dân đến trực tiếp", "5", "1,67 lần / hồ sơ"},
+			"visits_submission":      {"— nộp hồ sơ tại Bộ phận một cửa", "2", ""},
+			"visits_supplement":      {"— mang hồ sơ bổ sung đến", "1", ""},
+			"visits_payment":         {"— nộp phí, lệ phí tại quầy", "1", ""},
+			"visits_in_person_steps": {"— có mặt ở bước trực tiếp (xuất trình bản chính, kiểm tra thực địa)", "chưa đếm được", ""},
+			"visits_pickup":          {"— nhận kết quả tại quầy", "1", ""},
+			"dossiers_without_visit": {"Hồ sơ công dân không phải đến lần nào", "1", ""},
+		} {
+			require.Equal(t, want, cells(t, p.body, v1, figure(id)), id)
+		}
+		require.Equal(t, []string{"anh_hien_trang", "33,33%", "1 / 3"},
+			cells(t, p.body, v1, map[string]string{"class": "component-row", "data-component": "anh_hien_trang"}))
+		// The bottleneck: 2 inspections, median 10 h of 8, both late, 10 of
+		// the 12 hours of lateness.
+		require.Equal(t, []string{"kiem_tra_thuc_dia điểm nghẽn", "2", "10,00", "16,00", "8,00", "100,00% (2 / 2)", "83,33%"},
+			cells(t, p.body, v1, step("kiem_tra_thuc_dia")))
+		require.Equal(t, 1, count(t, p.body, "tr", map[string]string{"class": "bottleneck", "data-step": "kiem_tra_thuc_dia"}))
+		require.Equal(t, 2, count(t, p.body, "span", map[string]string{"class": "bottleneck-mark"}), "one per version")
+		sup := cells(t, p.body, v1, step("tham_dinh.supplement"))
+		require.Contains(t, sup[0], "(thời gian của công dân)")
+		require.Equal(t, "", sup[6], "the applicant's time has no share of the lateness")
+		require.Equal(t, 1, count(t, p.body, "p", map[string]string{"class": "version-unknown"}), "2025.1 is not in the catalog")
+
+		// 2025.2, the catalog's: named steps, ky_giay_phep the bottleneck.
+		v2 := "version-2025.2"
+		require.Equal(t, []string{"Tỷ lệ giải quyết đúng hạn", "100,00%", "2 / 2"}, cells(t, p.body, v2, figure("on_time_rate")))
+		require.Equal(t, []string{"— có mặt ở bước trực tiếp (xuất trình bản chính, kiểm tra thực địa)", "0", ""},
+			cells(t, p.body, v2, figure("visits_in_person_steps")))
+		ky := cells(t, p.body, v2, step("ky_giay_phep"))
+		require.Contains(t, ky[0], "ky_giay_phep")
+		require.Contains(t, ky[0], "điểm nghẽn")
+		require.Equal(t, 1, count(t, p.body, "p", map[string]string{"class": "components-empty"}))
+
+		// The comparison.
+		require.Equal(t, "2025.1", attrOf(t, p.body, "comparison", "data-before"))
+		require.Equal(t, "2025.2", attrOf(t, p.body, "comparison", "data-after"))
+		change := func(id string) map[string]string { return map[string]string{"class": "change-row", "data-change": id} }
+		for id, want := range map[string][]string{
+			"dossiers":           {"Số hồ sơ tiếp nhận", "3", "2", ""},
+			"on_time_rate":       {"Tỷ lệ giải quyết đúng hạn", "66,66%", "100,00%", "tốt hơn"},
+			"handling_mean":      {"Thời gian giải quyết trung bình", "3,56 ngày", "2,00 ngày", "tốt hơn"},
+			"visits_per_dossier": {"Số lần công dân đến trực tiếp / hồ sơ", "1,67 lần", "0,00 lần", "tốt hơn"},
+			"online_share":       {"Tỷ lệ hồ sơ nộp trực tuyến", "33,33%", "100,00%", "tốt hơn"},
+		} {
+			require.Equal(t, want, cells(t, p.body, "comparison-table", change(id)), id)
+		}
+		require.Equal(t, 1, count(t, p.body, "tr", map[string]string{"data-change": "on_time_rate", "data-verdict": "better"}))
+		require.Equal(t, 1, count(t, p.body, "tr", map[string]string{"data-change": "dossiers", "data-verdict": ""}))
+		stepChange := func(key string) map[string]string { return map[string]string{"class": "step-change", "data-step": key} }
+		require.Equal(t, []string{"kiem_tra_thuc_dia", "10,00", "8,00", "không có bước này", ""},
+			cells(t, p.body, "step-comparison", stepChange("kiem_tra_thuc_dia")), "removed by the re-engineering")
+		require.Equal(t, "không có bước này", cells(t, p.body, "step-comparison", stepChange("doi_chieu_hien_trang"))[1], "added")
+
+		// The steps chart of the later version, inline as an image of the
+		// console's own route.
+		src := attrOf(t, p.body, "chart-steps", "src")
+		require.NotEmpty(t, attrOf(t, p.body, "chart-steps", "alt"))
+		u, err := url.Parse(src)
+		require.NoError(t, err)
+		require.Equal(t, page+"/chart", u.Path)
+		require.Equal(t, "2025-03-31", u.Query().Get("to"))
+		c := b.get(t, "analyst", src)
+		require.Equal(t, http.StatusOK, c.status, c.body)
+		require.Equal(t, "image/svg+xml", c.header.Get("Content-Type"))
+		dec := xml.NewDecoder(strings.NewReader(c.body))
+		for {
+			_, err := dec.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			require.NoError(t, err, "the SVG parses")
+		}
+		require.Contains(t, c.body, "Thủ tục 9.000001, phiên bản 2025.2: thời gian từng bước")
+
+		// The versions asked for, the other way round: the chart follows.
+		p = b.get(t, "admin", march+"&before=2025.2&after=2025.1")
+		require.Equal(t, http.StatusOK, p.status, p.body)
+		require.Equal(t, 1, count(t, p.body, "option", map[string]string{"value": "2025.2", "selected": ""}))
+		require.Equal(t, "2025.1", attrOf(t, p.body, "comparison", "data-after"))
+		c = b.get(t, "admin", attrOf(t, p.body, "chart-steps", "src"))
+		require.Equal(t, http.StatusOK, c.status)
+		require.Contains(t, c.body, "phiên bản 2025.1")
+
+		// One version in the period: nothing to compare.
+		p = b.get(t, "analyst", page+"?from=2025-03-24&to=2025-03-31")
+		require.Equal(t, http.StatusOK, p.status, p.body)
+		require.Equal(t, 1, count(t, p.body, "p", map[string]string{"id": "comparison-none"}))
+		require.Equal(t, 1, count(t, p.body, "img", map[string]string{"id": "chart-steps"}))
+
+		// On 17/03, 2025.1 received OA3 only, its inspection still open:
+		// no chart of it.
+		q := "?from=2025-03-17&to=2025-03-17&before=2025.2&after=2025.1"
+		p = b.get(t, "analyst", page+q)
+		require.Equal(t, http.StatusOK, p.status, p.body)
+		require.Equal(t, 0, count(t, p.body, "img", nil))
+		c = b.get(t, "analyst", page+"/chart"+q)
+		require.Equal(t, http.StatusNotFound, c.status)
+	})
+
+	t.Run("officers and citizens are refused", func(t *testing.T) {
+		for _, who := range []string{"mot_cua", "citizen"} {
+			for _, path := range []string{march, page + "/chart?to=2025-03-31", "/console/procedures/0.000000/analysis"} {
+				p := b.get(t, who, path)
+				require.Equal(t, http.StatusForbidden, p.status, "%s %s", who, path)
+				require.Equal(t, 1, count(t, p.body, "section", map[string]string{"id": "error", "data-status": "403"}))
+				require.Contains(t, p.body, "Chỉ chuyên viên phân tích và quản trị viên xem được phân tích thủ tục")
+				require.NotContains(t, p.body, "figure-row")
+			}
+		}
+	})
+
+	t.Run("bad parameters", func(t *testing.T) {
+		p := b.get(t, "analyst", page+"?from=2025/03/01&to=2025-03-31")
+		require.Equal(t, http.StatusBadRequest, p.status)
+		require.Contains(t, text(t, p.body, "error"), "Tham số phân tích chưa hợp lệ (Từ ngày)")
+		require.Contains(t, text(t, p.body, "error"), `from "2025/03/01": write YYYY-MM-DD`)
+		require.Equal(t, "2025/03/01", attrOf(t, p.body, "filter-from", "value"), "the form keeps what was typed")
+		require.Equal(t, 0, count(t, p.body, "section", map[string]string{"class": "analysis-version"}))
+
+		p = b.get(t, "analyst", march+"&before=2024.1&after=2025.2")
+		require.Equal(t, http.StatusBadRequest, p.status)
+		require.Contains(t, text(t, p.body, "error"), "Tham số phân tích chưa hợp lệ (Phiên bản trước)")
+		require.Contains(t, text(t, p.body, "error"), `version "2024.1" of 9.000001 has no dossier in the period`)
+		// The selects offer the versions with dossiers, and keep the one asked.
+		before := regexp.MustCompile(`(?s)<select id="filter-before".*?</select>`).FindString(p.body)
+		require.Contains(t, before, `value="2025.1"`)
+		require.Contains(t, before, `value="2025.2"`)
+		require.Contains(t, before, `<option value="2024.1" selected>`)
+
+		require.Contains(t, before, `<option value="2024.1" selected>2024.1 (không có hồ sơ trong kỳ)</option>`)
+
+		p = b.get(t, "analyst", march+"&before=2025.1")
+		require.Equal(t, http.StatusBadRequest, p.status)
+		require.Contains(t, text(t, p.body, "error"), "(Phiên bản sau)")
+		require.Equal(t, 2, count(t, p.body, "option", map[string]string{"value": "2025.2"}),
+			"the versions with dossiers are offered in both selects")
+		require.Equal(t, 1, count(t, p.body, "option", map[string]string{"value": "2025.1", "selected": ""}))
+
+		for _, path := range []string{page + "/chart?from=2025-13-01", page + "/chart?to=2025-03-31&before=2025.2&after=2025.2"} {
+			c := b.get(t, "analyst", path)
+			require.Equal(t, http.StatusBadRequest, c.status, path)
+		}
+	})
+
+	t.Run("no dossier", func(t *testing.T) {
+		// In the catalog, no dossier: the form stays, to pick another period.
+		p := b.get(t, "analyst", "/console/procedures/"+birth+"/analysis")
+		require.Equal(t, http.StatusNotFound, p.status)
+		require.Equal(t, 1, count(t, p.body, "form", map[string]string{"id": "analysis-filters"}))
+		require.Contains(t, text(t, p.body, "error"), "Không có hồ sơ nào của thủ tục 1.001193")
+		p = b.get(t, "analyst", page+"?from=2025-02-01&to=2025-02-28")
+		require.Equal(t, http.StatusNotFound, p.status)
+		require.Equal(t, "2025-02-01", attrOf(t, p.body, "filter-from", "value"))
+		// Neither in the catalog nor in the read model.
+		p = b.get(t, "analyst", "/console/procedures/0.000000/analysis")
+		require.Equal(t, http.StatusNotFound, p.status)
+		require.Equal(t, 1, count(t, p.body, "section", map[string]string{"id": "error", "data-status": "404"}))
+		require.Contains(t, p.body, "Không có thủ tục 0.000000 trong danh mục")
+	})
+
+	t.Run("default period", func(t *testing.T) {
+		// Without dates: from the first dossier's day up to the console's now.
+		b.clock.Store(analysistest.VN(4, 15, 10, 0).UnixNano())
+		defer b.clock.Store(0)
+		p := b.get(t, "analyst", page)
+		require.Equal(t, http.StatusOK, p.status)
+		require.Equal(t, "2025-03-03", attrOf(t, p.body, "filter-from", "value"))
+		require.Equal(t, "2025-04-15", attrOf(t, p.body, "filter-to", "value"))
+		require.Equal(t, "Hồ sơ tiếp nhận: 03/03/2025 – 15/04/2025 10:00, số liệu chốt lúc 15/04/2025 10:00", text(t, p.body, "analysis-period"))
 	})
 }

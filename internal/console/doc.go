@@ -30,6 +30,8 @@
 //	GET  /console/dossiers/{code}/print/{form}  receipt | supplement | refusal | apology | stop
 //	GET  /console/procedures                    catalog
 //	GET  /console/procedures/{code}             procedure, with an inline SVG diagram per mode
+//	GET  /console/procedures/{code}/analysis    analysis of its versions (?from= &to= &before= &after=); analysts, admins
+//	GET  /console/procedures/{code}/analysis/chart  its steps chart as SVG (the same parameters)
 //	GET  /console/indicators                    indicators report (?from= &to= &agency= &procedure= &sector= &by=)
 //	GET  /console/indicators/chart              a chart of the report as SVG (the same parameters, &kind=trend|channels)
 //	GET  /console/static/style.css              the style sheet
@@ -56,6 +58,32 @@
 // theirs alone, and another agency in the query is the 403 page; citizens
 // get the 403 page. Parameters out of their domain re-render the page with
 // the message in #error and status 400.
+//
+// # Analysis of a procedure's versions
+//
+// The analysis page is `motcua analyze` for people (internal/analysis,
+// its parameters read by internal/analysisquery as the API's
+// /v1/procedures/{code}/analysis reads them): a GET form (from and to as
+// dates, both included, by default from the procedure's first dossier up
+// to now; the versions before and after, by default the last two with
+// dossiers), then per version its headline figures — dossiers, online,
+// processed, on-time rate with numerator / denominator, handling time in
+// working days (mean, median, 90th percentile), share supplemented,
+// in-person visits and their breakdown — the components supplemented and
+// the steps table (count, median and P90 working hours, allotted hours,
+// late, share of the lateness; the bottleneck marked "điểm nghẽn"), then
+// the comparison of the two versions (tốt hơn / kém hơn / không đổi) and
+// of their steps, and the steps chart of the later version compared as an
+// <img> of the chart route (analysis.DrawSteps, the command line's
+// picture), shown when it has a step to draw; the chart route answers 404
+// otherwise. Analysts and admins only (access.ReadAnalysis): an analysis
+// spans every agency handling the procedure, so officers and citizens get
+// the 403 page, and the procedure page links the analysis
+// (a#procedure-analysis) for analysts and admins only. Parameters out of
+// their domain (a date, a version without dossiers in the period) and a
+// period without dossiers re-render the page with the message in #error,
+// status 400 and 404; a code neither in the catalog nor in the read model
+// is the 404 page.
 //
 // # Sign-in through the identity provider
 //
@@ -111,7 +139,7 @@
 //
 // Every page:
 //
-//	main#main.page-<name>         the page (login, signed-in, inbox, dossiers, dossier, procedures, procedure, indicators, error)
+//	main#main.page-<name>         the page (login, signed-in, inbox, dossiers, dossier, procedures, procedure, indicators, analysis, error)
 //	nav#nav a#nav-inbox a#nav-dossiers a#nav-procedures a#nav-indicators, form#logout-form, #user[data-subject]
 //	#flash                        the message of the last accepted action
 //	#error                        an error: the alert of a refused action or login, or the error page's section
@@ -173,7 +201,34 @@
 // section#indicator-notes.
 //
 // Procedures: table#procedures tr.procedure-row[data-code]; procedure page
-// section#procedure[data-code], section.mode[data-mode] div.diagram svg,
+// section#procedure[data-code], a#procedure-analysis (analysts and admins),
+// section.mode[data-mode] div.diagram svg,
 // table#procedure-components tr.procedure-component[data-component],
 // #fees (tr.fee-row[data-fee]), ul#legal-basis, #procedure-hash.
+//
+// Analysis: section#analysis[data-code], a#analysis-procedure (the
+// procedure page, when the catalog has it); form#analysis-filters with
+// input#filter-from[name=from] and input#filter-to[name=to] (type date),
+// select#filter-before[name=before] and select#filter-after[name=after]
+// (values "" for the default, then the versions with dossiers);
+// p#analysis-period; one section#version-<version>.analysis-version
+// [data-version] per version, holding p.version-unknown when its
+// definition is not at hand, table.version-figures of
+// tr.figure-row[data-figure] (dossiers, online, processed, on_time_rate,
+// handling_mean, handling_p50, handling_p90, supplemented, visits,
+// visits_submission, visits_supplement, visits_payment,
+// visits_in_person_steps, visits_pickup, dossiers_without_visit) with th,
+// td.figure-value and td.figure-parts, table.components of
+// tr.component-row[data-component] (p.components-empty when none), and
+// table.steps of tr.step-row[data-step=<step key>] (.bottleneck on the
+// bottleneck, whose th holds span.bottleneck-mark "điểm nghẽn"; the
+// applicant's own time span.applicant-mark) with td.step-count,
+// td.step-p50, td.step-p90, td.step-allotted, td.step-late,
+// td.step-share; section#comparison[data-before][data-after] with
+// table#comparison-table tr.change-row[data-change=<measure id>]
+// [data-verdict=better|worse|same|""] (th, td.change-before,
+// td.change-after, td.change-verdict) and table#step-comparison
+// tr.step-change[data-step] (td.before-p50, td.before-allotted,
+// td.after-p50, td.after-allotted), or p#comparison-none with one
+// version; figure#analysis-chart img#chart-steps when drawn.
 package console

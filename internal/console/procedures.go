@@ -61,6 +61,9 @@ type procedureView struct {
 	Modes                             []modeView
 	Components                        []procComponent
 	Fees                              []feeRow
+	// AnalysisLink is the analysis page of the procedure, for those who
+	// may read it (access.ReadAnalysis).
+	AnalysisLink string
 }
 
 type modeView struct {
@@ -98,6 +101,9 @@ func (c *Console) procedure(w http.ResponseWriter, r *http.Request, p auth.Princ
 		EffectiveFrom: string(pl.EffectiveFrom), LegalBasis: pl.LegalBasis, Result: pl.Result.Name}
 	if t := pl.EffectiveFrom.Time(); !t.IsZero() {
 		v.EffectiveFrom = t.Format(dateLayout)
+	}
+	if access.ReadAnalysis(p) == nil {
+		v.AnalysisLink = analysisPath(pl.Code)
 	}
 	v.ResultKind = "Văn bản (ký số)"
 	if pl.Result.Kind == "none" {

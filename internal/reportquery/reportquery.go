@@ -101,11 +101,33 @@ func Grouping(by string) (indicators.Grouping, error) {
 // Without from, the period starts on 1 January of now's year; without to,
 // it ends on now's day.
 func Period(from, to string, now time.Time) (time.Time, time.Time, error) {
+	first, end, err := Days(from, to)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
 	today := now.In(dossier.Vietnam)
-	first := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, dossier.Vietnam)
-	last := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, dossier.Vietnam)
-	var err error
+	if first.IsZero() {
+		first = time.Date(today.Year(), 1, 1, 0, 0, 0, 0, dossier.Vietnam)
+	}
+	if end.IsZero() {
+		end = time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, dossier.Vietnam)
+	}
+	if err := order(first, end); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	return first, end, nil
+}
+
+// Days reads the first and last day of a period as Period does, without
+// defaults: a day not given is the zero time. It returns the start of
+// from's day and the start of the day after to's; when both are given, to
+// may not be before from. The analysis of a procedure (GET
+// /v1/procedures/{code}/analysis, the console's analysis page) reads its
+// period so, its defaults being its own.
+func Days(from, to string) (time.Time, time.Time, error) {
+	var first, end time.Time
 	if from != "" {
+		var err error
 		if first, err = time.ParseInLocation(time.DateOnly, from, dossier.Vietnam); err != nil {
 			return time.Time{}, time.Time{}, &Error{Param: ParamFrom, text: func(pre string) string {
 				return fmt.Sprintf("%sfrom %q: write YYYY-MM-DD, e.g. 2025-01-01", pre, from)
@@ -113,18 +135,31 @@ func Period(from, to string, now time.Time) (time.Time, time.Time, error) {
 		}
 	}
 	if to != "" {
-		if last, err = time.ParseInLocation(time.DateOnly, to, dossier.Vietnam); err != nil {
+		last, err := time.ParseInLocation(time.DateOnly, to, dossier.Vietnam)
+		if err != nil {
 			return time.Time{}, time.Time{}, &Error{Param: ParamTo, text: func(pre string) string {
 				return fmt.Sprintf("%sto %q: write YYYY-MM-DD, e.g. 2025-12-31", pre, to)
 			}}
 		}
+		end = last.AddDate(0, 0, 1)
 	}
-	if last.Before(first) {
-		return time.Time{}, time.Time{}, &Error{Param: ParamTo, text: func(pre string) string {
-			return fmt.Sprintf("%sto %s is before %sfrom %s", pre, last.Format(time.DateOnly), pre, first.Format(time.DateOnly))
-		}}
+	if !first.IsZero() && !end.IsZero() {
+		if err := order(first, end); err != nil {
+			return time.Time{}, time.Time{}, err
+		}
 	}
-	return first, last.AddDate(0, 0, 1), nil
+	return first, end, nil
+}
+
+// order refuses a period [first, end) whose last day is before its first.
+func order(first, end time.Time) error {
+	if end.After(first) {
+		return nil
+	}
+	last := end.AddDate(0, 0, -1)
+	return &Error{Param: ParamTo, text: func(pre string) string {
+		return fmt.Sprintf("%sto %s is before %sfrom %s", pre, last.Format(time.DateOnly), pre, first.Format(time.DateOnly))
+	}}
 }
 
 // Error is a parameter of a report out of its domain. It wraps

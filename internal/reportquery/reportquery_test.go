@@ -38,6 +38,34 @@ func TestPeriod(t *testing.T) {
 	}
 }
 
+func TestDays(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		from, to   string
+		first, end time.Time
+	}{
+		{"", "", time.Time{}, time.Time{}},
+		{"2025-03-01", "", vn(2025, 3, 1, 0), time.Time{}},
+		{"", "2025-03-31", time.Time{}, vn(2025, 4, 1, 0)},
+		{"2025-03-01", "2025-03-01", vn(2025, 3, 1, 0), vn(2025, 3, 2, 0)},
+		// Without defaults, a period in a past year is no error.
+		{"", "2020-01-31", time.Time{}, vn(2020, 2, 1, 0)},
+	} {
+		first, end, err := reportquery.Days(tc.from, tc.to)
+		require.NoError(t, err, "%s %s", tc.from, tc.to)
+		require.True(t, tc.first.Equal(first), "%q: %s", tc.from, first)
+		require.True(t, tc.end.Equal(end), "%q: %s", tc.to, end)
+	}
+	_, _, err := reportquery.Days("2025-04-01", "2025-03-31")
+	var e *reportquery.Error
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, "to", e.Param)
+	require.EqualError(t, err, "to 2025-03-31 is before from 2025-04-01")
+	_, _, err = reportquery.Days("", "2025-02-30")
+	require.ErrorAs(t, err, &e)
+	require.Equal(t, "to", e.Param)
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	now := vn(2025, 5, 15, 9)

@@ -32,6 +32,13 @@ func Decimal(v float64) string {
 	return strings.Replace(strconv.FormatFloat(v, 'f', 2, 64), ".", ",", 1)
 }
 
+// Percent writes a share (0.25 for a quarter) as a percentage truncated,
+// not rounded, to two decimals with a decimal comma, as the indicators'
+// ratios are (indicators.Figure.Percent): 2/3 is 66,66%.
+func Percent(v float64) string {
+	return Decimal(float64(int64(v*10000))/100) + "%"
+}
+
 // group puts dots between the thousands of a number written with an
 // optional minus sign and an optional decimal point, which becomes a comma.
 func group(s string) string {

@@ -28,6 +28,14 @@ func TestIntegerAndDecimal(t *testing.T) {
 	require.Equal(t, "-0,25", vnformat.Decimal(-0.25))
 }
 
+func TestPercent(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[float64]string{0: "0,00%", 1: "100,00%", 2.0 / 3: "66,66%", 10.0 / 12: "83,33%",
+		0.5: "50,00%", 1.0 / 3: "33,33%", 0.99999: "99,99%"} {
+		require.Equal(t, want, vnformat.Percent(v), "%v", v)
+	}
+}
+
 func TestFigure(t *testing.T) {
 	t.Parallel()
 	ptr := func(v float64) *float64 { return &v }
