@@ -75,8 +75,10 @@ func (s *Store) BulkLoad(ctx context.Context, p BulkLoadParams) error {
 // bulkRows holds the rows of one batch, as the query arguments
 // ProjectionApply binds, table by table.
 type bulkRows struct {
-	events, dossiers, tasks, marks [][]any
-	counts                         BulkCounts
+	events, dossiers, facts, tasks, marks [][]any
+	// steps counts the batch's actions for report_step_days.
+	steps  map[stepKey]int64
+	counts BulkCounts
 }
 
 // Columns of the tables BulkLoad writes, in the order bulkRows holds them
@@ -89,28 +91,50 @@ var (
 	markColumns = []string{"workflow_id", "last_seq"}
 )
 
-// rows converts a batch, with the checks ProjectionApply makes.
-func (s *Store) rows(batch []dossier.Projection, updatedAt time.Time) (*bulkRows, error) {
-	r := &bulkRows{}
+// rows converts a batch, with the checks ProjectionApply makes. The
+// actions of a consultation child count in the group of their dossier:
+// from its snapshot in the batch, else from the read model.
+func (s *Store) rows(ctx context.Context, batch []dossier.Projection, updatedAt time.Time) (*bulkRows, error) {
+	r := &bulkRows{steps: map[stepKey]int64{}}
+	groups := map[string]dossierGroup{}
+	for i := range batch {
+		if p := &batch[i]; p.Snapshot != nil {
+			groups[p.Code], _ = s.groupOf(ctx, nil, p)
+		}
+	}
 	for i := range batch {
 		p := &batch[i]
-		if err := s.addRows(r, p, updatedAt); err != nil {
+		g, ok := groups[p.Code]
+		if !ok {
+			var err error
+			if g, err = s.groupOf(ctx, s.read, p); err != nil {
+				return nil, err
+			}
+			groups[p.Code] = g
+		}
+		if err := s.addRows(r, p, g, updatedAt); err != nil {
 			return nil, fmt.Errorf("projection of workflow %s seq %d: %w", p.WorkflowID, p.Seq, err)
 		}
 	}
 	return r, nil
 }
 
-func (s *Store) addRows(r *bulkRows, p *dossier.Projection, updatedAt time.Time) error {
+func (s *Store) addRows(r *bulkRows, p *dossier.Projection, g dossierGroup, updatedAt time.Time) error {
 	if err := checkProjection(p); err != nil {
 		return err
 	}
-	for _, e := range p.Events {
+	var m eventFacts
+	for i := range p.Events {
+		e := &p.Events[i]
 		if e.At.IsZero() {
 			return fmt.Errorf("event %d (%s) has no time", e.Seq, e.Kind)
 		}
 		r.events = append(r.events, []any{p.WorkflowID, int64(e.Seq), p.Code, s.at(e.At), e.Kind, e.Step,
 			e.Actor.ID, e.Actor.Role, e.Actor.Agency, e.Outcome, e.Note, int64(e.Status), s.at(e.DueAt), string(e.Timeliness)})
+		if countsStep(e) {
+			r.steps[stepKey{dayNumberOf(e.At), g.agency, g.procedure, g.version, e.Timeliness}]++
+		}
+		m.add(e)
 	}
 	if p.Snapshot != nil {
 		args, err := s.dossierRow(p, updatedAt)
@@ -118,6 +142,7 @@ func (s *Store) addRows(r *bulkRows, p *dossier.Projection, updatedAt time.Time)
 			return err
 		}
 		r.dossiers = append(r.dossiers, args)
+		r.facts = append(r.facts, s.bools(factsRow(p.Snapshot, p.Facts, m)))
 		r.counts.Dossiers++
 	}
 	for _, t := range p.Tasks {
@@ -210,6 +235,7 @@ type bulkTable struct {
 var (
 	eventsTable   = bulkTable{"events", eventColumns}
 	dossiersTable = bulkTable{"dossiers", dossierColumns}
+	factsTable    = bulkTable{"report_facts", factsColumns}
 	tasksTable    = bulkTable{"tasks", taskColumns}
 	marksTable    = bulkTable{"projection_marks", markColumns}
 )
@@ -234,7 +260,7 @@ func (s *Store) bulkSQLite(ctx context.Context, conn *sql.Conn, p BulkLoadParams
 		if err != nil || !ok {
 			return err
 		}
-		r, err := s.rows(batch, time.Now())
+		r, err := s.rows(ctx, batch, time.Now())
 		if err != nil {
 			return err
 		}
@@ -245,11 +271,15 @@ func (s *Store) bulkSQLite(ctx context.Context, conn *sql.Conn, p BulkLoadParams
 		for _, w := range []struct {
 			t    bulkTable
 			rows [][]any
-		}{{eventsTable, r.events}, {dossiersTable, r.dossiers}, {tasksTable, r.tasks}, {marksTable, r.marks}} {
+		}{{eventsTable, r.events}, {dossiersTable, r.dossiers}, {factsTable, r.facts}, {tasksTable, r.tasks}, {marksTable, r.marks}} {
 			if err := insertSQLite(ctx, tx, w.t, w.rows); err != nil {
 				tx.Rollback() //nolint:errcheck // the insert's error is the one to report
 				return err
 			}
+		}
+		if err := s.stepDaysAdd(ctx, tx, r.steps); err != nil {
+			tx.Rollback() //nolint:errcheck // the insert's error is the one to report
+			return err
 		}
 		if err := tx.Commit(); err != nil {
 			return err
@@ -301,7 +331,7 @@ func (s *Store) bulkPostgres(ctx context.Context, conn *sql.Conn, p BulkLoadPara
 			if err != nil || !ok {
 				return err
 			}
-			r, err := s.rows(batch, time.Now())
+			r, err := s.rows(ctx, batch, time.Now())
 			if err != nil {
 				return err
 			}
@@ -312,13 +342,19 @@ func (s *Store) bulkPostgres(ctx context.Context, conn *sql.Conn, p BulkLoadPara
 			for _, w := range []struct {
 				t    bulkTable
 				rows [][]any
-			}{{eventsTable, r.events}, {dossiersTable, r.dossiers}, {tasksTable, r.tasks}, {marksTable, r.marks}} {
+			}{{eventsTable, r.events}, {dossiersTable, r.dossiers}, {factsTable, r.facts}, {tasksTable, r.tasks}, {marksTable, r.marks}} {
 				if len(w.rows) == 0 {
 					continue
 				}
 				if _, err := tx.CopyFrom(ctx, pgx.Identifier{w.t.name}, w.t.cols, pgx.CopyFromRows(w.rows)); err != nil {
 					tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // the copy's error is the one to report
 					return bulkConflict(w.t, err)
+				}
+			}
+			for k, n := range r.steps {
+				if _, err := tx.Exec(ctx, s.rebind(stepDaysUpsertSQL), k.day, k.agency, k.procedure, k.version, string(k.timeliness), n); err != nil {
+					tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // the upsert's error is the one to report
+					return fmt.Errorf("counting the day's actions: %w", err)
 				}
 			}
 			if err := tx.Commit(ctx); err != nil {

@@ -37,6 +37,15 @@
 // code and no snapshot. DossierGet and TaskGet look across every workflow of
 // a dossier code.
 //
+// # The report's tables
+//
+// report_facts (a narrow row of integers per dossier) and report_step_days
+// (the officers' actions counted per day) are derived from the dossiers and
+// events, written in the same transaction as they are (ProjectionApply,
+// BulkLoad; facts.go), and read by the indicators' queries (report.go).
+// A projection applied twice counts its actions once; one applied late
+// still brings its refusal, withdrawal or supplement to the facts.
+//
 // # Audit log
 //
 // The audit_log table, written by AuditAppend and read by AuditList, is

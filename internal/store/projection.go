@@ -65,7 +65,7 @@ func (s *Store) projectionApply(ctx context.Context, p dossier.Projection) error
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
-	if err := s.eventsInsert(ctx, tx, p); err != nil {
+	if err := s.eventsInsert(ctx, tx, &p); err != nil {
 		return err
 	}
 
@@ -80,13 +80,21 @@ func (s *Store) projectionApply(ctx context.Context, p dossier.Projection) error
 		RETURNING last_seq`), p.WorkflowID, p.Seq)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return tx.Commit() // older or same: keep only the events
+		// Older or same: keep only the events, and what they change in the
+		// report's facts.
+		if err := s.factsRefresh(ctx, tx, p); err != nil {
+			return err
+		}
+		return tx.Commit()
 	case err != nil:
 		return fmt.Errorf("advancing the projection mark: %w", err)
 	}
 
 	if p.Snapshot != nil {
 		if err := s.dossierUpsert(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := s.factsUpsert(ctx, tx, p); err != nil {
 			return err
 		}
 	}
@@ -96,10 +104,13 @@ func (s *Store) projectionApply(ctx context.Context, p dossier.Projection) error
 	return tx.Commit()
 }
 
-func (s *Store) eventsInsert(ctx context.Context, tx *sqlx.Tx, p dossier.Projection) error {
+// eventsInsert inserts the events the read model does not hold yet, and
+// counts the officers' actions among them in report_step_days.
+func (s *Store) eventsInsert(ctx context.Context, tx *sqlx.Tx, p *dossier.Projection) error {
 	if len(p.Events) == 0 {
 		return nil
 	}
+	var steps []*dossier.Event // actions newly inserted
 	stmt, err := tx.PreparexContext(ctx, s.rebind(`
 		INSERT INTO events (workflow_id, seq, dossier_code, at, kind, step,
 			actor_id, actor_role, actor_agency, outcome, note, status, due_at, timeliness)
@@ -109,17 +120,37 @@ func (s *Store) eventsInsert(ctx context.Context, tx *sqlx.Tx, p dossier.Project
 		return fmt.Errorf("inserting events: %w", err)
 	}
 	defer stmt.Close()
-	for _, e := range p.Events {
+	for i, e := range p.Events {
 		if e.At.IsZero() {
 			return fmt.Errorf("event %d (%s) has no time", e.Seq, e.Kind)
 		}
-		_, err := stmt.ExecContext(ctx, p.WorkflowID, e.Seq, p.Code, s.at(e.At), e.Kind, e.Step,
+		res, err := stmt.ExecContext(ctx, p.WorkflowID, e.Seq, p.Code, s.at(e.At), e.Kind, e.Step,
 			e.Actor.ID, e.Actor.Role, e.Actor.Agency, e.Outcome, e.Note, int(e.Status), s.at(e.DueAt), string(e.Timeliness))
 		if err != nil {
 			return fmt.Errorf("inserting event %d: %w", e.Seq, err)
 		}
+		if countsStep(&e) {
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("inserting event %d: %w", e.Seq, err)
+			}
+			if n == 1 {
+				steps = append(steps, &p.Events[i])
+			}
+		}
 	}
-	return nil
+	if len(steps) == 0 {
+		return nil
+	}
+	g, err := s.groupOf(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	counts := map[stepKey]int64{}
+	for _, e := range steps {
+		counts[stepKey{dayNumberOf(e.At), g.agency, g.procedure, g.version, e.Timeliness}]++
+	}
+	return s.stepDaysAdd(ctx, tx, counts)
 }
 
 // dossierColumns are the columns of the dossiers table, in the order

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -90,18 +91,29 @@ import (
 //
 // # Cost
 //
-// Each query reads the dossiers once per period through indexes of
-// migration 00003. The per-dossier logic is written once, in an inner
-// query that turns each dossier into a few small codes (its class of
-// timeliness, its state at the cut, …), so the outer aggregates only compare
-// codes; that inner query is a UNION ALL of three branches by status (those
-// refused at reception and those stopped need an event each), which keeps
-// both databases from inlining it into each aggregate and leaves
-// PostgreSQL free to scan the main branch in parallel. Without grouping
-// there is no GROUP BY, so SQLite does not sort the dossiers. A report on
-// a year of a province (1.7 million dossiers) reads each dossier once, but
-// SQLite evaluates the codes row by row on one core: PostgreSQL is the
-// database for that scale.
+// The report reads its own tables (migration 00004, kept by the writes in
+// facts.go), not the dossiers and events:
+//
+//   - The dossier pass reads report_facts, a narrow row of integers per
+//     dossier (times in microseconds, days as numbers, the end time and
+//     the withdrawal already resolved from the events), once per period:
+//     each dossier becomes one code k, the mixed-radix sum of its small
+//     codes (dossierCodes), and the rows are counted by group and k, so
+//     every code is computed once per dossier and the counts are added up
+//     in Go from a few hundred rows. PostgreSQL scans it in parallel.
+//   - The per-step counts read report_step_days, a row per day, agency,
+//     procedure, version and timeliness, for the whole days of the
+//     period, and the events only for the part of a day at its edges (a
+//     period cut now).
+//   - The dossiers without an appointment date are read from report_facts
+//     through its partial index; the counts per procedure from its
+//     (procedure_code, received, channel) index.
+//
+// A year of a province (1.7 million dossiers, 29 million events) then
+// takes under 2 s on PostgreSQL on two cores (BenchmarkReportYear in
+// internal/indicators). SQLite evaluates the codes row by row on one core
+// and takes several times longer: PostgreSQL is the database for that
+// scale.
 
 // ReportGroup says what the rows of a report are grouped by within each
 // period.
@@ -491,34 +503,21 @@ func (p ReportParams) lastTo() time.Time {
 	return t
 }
 
-// Expressions over dossiers d.
-const (
-	// endAt is the end time of a dossier that is not refused at reception.
-	endAt = "COALESCE(d.finished_at, d.returned_at)"
-	// refusedAt is the end time of a dossier refused at reception, joined
-	// with refusals r.
-	refusedAt = "COALESCE(d.finished_at, d.returned_at, r.at, d.received_at)"
-	// refusals are the first "refused" event of each dossier, to join as r;
-	// withdrawals the dossiers whose applicant asked to withdraw, to join as
-	// w. Joins rather than correlated subqueries, which would keep
-	// PostgreSQL from scanning the dossiers in parallel.
-	refusals    = "(SELECT e.dossier_code, MIN(e.at) AS at FROM events e WHERE e.kind = 'refused' GROUP BY e.dossier_code)"
-	withdrawals = "(SELECT DISTINCT e.dossier_code FROM events e WHERE e.kind = 'withdraw_requested')"
-)
-
-// dayStart returns an expression of the start of the Vietnamese day of a
-// time expression, as a time: the first instant judged on that day.
-// Vietnam has kept UTC+7 without daylight saving since 1975.
-func (s *Store) dayStart(expr string) string {
-	if s.pg {
-		return "(date_trunc('day', (" + expr + ") AT TIME ZONE 'Asia/Ho_Chi_Minh') AT TIME ZONE 'Asia/Ho_Chi_Minh')"
+// micro writes a time argument compared with report_facts' times: its
+// microseconds since 1970 (typed for PostgreSQL, where a parameter in a
+// CASE result has no type of its own).
+func (q *reportQuery) micro(t time.Time) {
+	if q.s.pg {
+		q.add("CAST(? AS bigint)", t.UnixMicro())
+		return
 	}
-	return "strftime('%Y-%m-%dT%H:%M:%S.000000Z', " + expr + ", '+7 hours', 'start of day', '-7 hours')"
+	q.add("?", t.UnixMicro())
 }
 
-// dossierCodes writes the inner query of the dossier counts of one period:
-// a row per handled dossier with small integer codes, so that each count of
-// the outer query compares one code:
+// The codes the dossier pass groups the dossiers of a period by (see
+// dossierCode): each is a small number, and the row's code k is their
+// mixed-radix sum, so one GROUP BY over k (and the report's group) sums
+// them all in one pass:
 //
 //	rc   received in the period: 0 no; by channel 1 online with an
 //	     e-result where the result is a document, 2 online otherwise,
@@ -532,181 +531,235 @@ func (s *Store) dayStart(expr string) string {
 //	pr   processed in the period: 0 no, 1 a refusal notice, else a result:
 //	     2 + 1 when the result is a document + 2 when electronic + 4 when
 //	     the components were digitised
-//	ps   the working seconds paused, when processed in the period
-//	sj   when processed in the period, the day number (days since
-//	     1970-01-01, in Vietnam) of the start of its handling; ej of its end
 //	dis  rated dissatisfied before the cut: 0 no, 1 yes
-//
-// The dossiers come in three branches: those refused at reception (3),
-// whose end time is an event's, those stopped (8), which look up whether
-// they were withdrawn, and the others, which need no lookup.
-func (q *reportQuery) dossierCodes(per ReportPeriod) {
-	branches := []struct {
-		status, end, join string
-		cls, state        func()
-	}{
-		{status: "d.status NOT IN (3, 8)", end: endAt, cls: func() { q.timeliness(per, endAt) }, state: func() {
-			q.add("CASE WHEN " + endAt + " < ")
-			q.at(per.To)
-			q.add(" THEN CASE WHEN d.result_refusal THEN 3 WHEN d.returned_at < ")
-			q.at(per.To)
-			q.add(" THEN 2 ELSE 1 END ELSE 0 END")
-		}},
-		{status: "d.status = 8", end: endAt, join: " LEFT JOIN " + withdrawals + " w ON w.dossier_code = d.code",
-			cls: func() { q.timeliness(per, endAt) }, state: func() {
-				q.add("CASE WHEN " + endAt + " < ")
-				q.at(per.To)
-				q.add(" THEN CASE WHEN w.dossier_code IS NOT NULL THEN 4 ELSE 5 END ELSE 0 END")
-			}},
-		{status: "d.status = 3", end: refusedAt, join: " LEFT JOIN " + refusals + " r ON r.dossier_code = d.code",
-			cls: func() { q.timeliness(per, refusedAt) }, state: func() {
-				q.add("CASE WHEN " + refusedAt + " < ")
-				q.at(per.To)
-				q.add(" THEN 3 ELSE 0 END")
-			}},
+var dossierCodes = []struct {
+	name  string
+	radix int
+}{{"rc", 6}, {"rf", 3}, {"ru", 2}, {"cls", 6}, {"st", 6}, {"pr", 10}, {"dis", 2}}
+
+// codes are a dossier's codes, decoded from k.
+type codes struct{ rc, rf, ru, cls, st, pr, dis int }
+
+func decodeCodes(k int64) codes {
+	var v [7]int
+	for i, c := range dossierCodes {
+		v[i] = int(k % int64(c.radix))
+		k /= int64(c.radix)
 	}
-	for i, b := range branches {
+	return codes{v[0], v[1], v[2], v[3], v[4], v[5], v[6]}
+}
+
+// dossierCode writes the expression of a dossier's code k over
+// report_facts d for a period.
+func (q *reportQuery) dossierCode(per ReportPeriod) {
+	weight := 1
+	for i, c := range dossierCodes {
 		if i > 0 {
-			q.add("\n\tUNION ALL\n\t")
+			q.add("\n\t+ ")
 		}
-		q.add("SELECT " + q.group() + " AS grp,\n\t\tCASE WHEN d.received_at < ")
-		q.at(per.From)
-		q.add(` THEN 0 WHEN d.channel = 'online' AND (NOT d.result_is_document OR d.e_result) THEN 1
-			WHEN d.channel = 'online' THEN 2 WHEN d.channel = 'in_person' THEN 3 WHEN d.channel = 'postal' THEN 4 ELSE 5 END AS rc,
-		CASE WHEN d.received_at < `)
-		q.at(per.From)
-		q.add(` OR d.fees_due <= 0 THEN 0 WHEN d.paid_online THEN 2 ELSE 1 END AS rf,
-		CASE WHEN d.received_at >= `)
-		q.at(per.From)
-		q.add(" AND d.reused_components > 0 THEN 1 ELSE 0 END AS ru,\n\t\t")
-		b.cls()
-		q.add(" AS cls,\n\t\t")
-		b.state()
-		q.add(" AS st,\n\t\tCASE WHEN d.status IN (9, 10) AND d.finished_at >= ")
-		q.at(per.From)
-		q.add(" AND d.finished_at < ")
-		q.at(per.To)
-		q.add(` THEN CASE WHEN d.result_refusal THEN 1 ELSE 2 + CASE WHEN d.result_is_document THEN 1 ELSE 0 END
-			+ CASE WHEN d.e_result THEN 2 ELSE 0 END + CASE WHEN d.digitised THEN 4 ELSE 0 END END ELSE 0 END AS pr,
-		CASE WHEN d.status IN (9, 10) AND d.finished_at >= `)
-		q.at(per.From)
-		q.add(" AND d.finished_at < ")
-		q.at(per.To)
-		q.add(" THEN d.paused_seconds ELSE 0 END AS ps,\n\t\t")
-		for _, day := range []struct{ at, name string }{{"COALESCE(d.accepted_at, d.received_at)", "sj"}, {"d.finished_at", "ej"}} {
-			q.add("CASE WHEN d.status IN (9, 10) AND d.finished_at >= ")
-			q.at(per.From)
-			q.add(" AND d.finished_at < ")
-			q.at(per.To)
-			q.add(" THEN " + q.s.dayNumber(day.at) + " END AS " + day.name + ",\n\t\t")
+		q.add(strconv.Itoa(weight) + " * (")
+		switch c.name {
+		case "rc":
+			q.add("CASE WHEN d.received < ")
+			q.micro(per.From)
+			q.add(` THEN 0 WHEN d.channel = 1 AND (NOT d.result_document OR d.e_result) THEN 1
+		WHEN d.channel = 1 THEN 2 WHEN d.channel = 2 THEN 3 WHEN d.channel = 3 THEN 4 ELSE 5 END`)
+		case "rf":
+			q.add("CASE WHEN d.received < ")
+			q.micro(per.From)
+			q.add(" THEN 0 ELSE d.fee END")
+		case "ru":
+			q.add("CASE WHEN d.received >= ")
+			q.micro(per.From)
+			q.add(" AND d.reused THEN 1 ELSE 0 END")
+		case "cls":
+			q.timeliness(per)
+		case "st":
+			q.add("CASE WHEN d.end_at < ")
+			q.micro(per.To)
+			q.add(" THEN CASE WHEN d.status = 3 THEN 3 WHEN d.status = 8 THEN CASE WHEN d.withdrawn THEN 4 ELSE 5 END WHEN d.refusal THEN 3 WHEN d.returned < ")
+			q.micro(per.To)
+			q.add(" THEN 2 ELSE 1 END ELSE 0 END")
+		case "pr":
+			q.add("CASE WHEN ")
+			q.processedIn(per)
+			q.add(` THEN CASE WHEN d.refusal THEN 1 ELSE 2 + CASE WHEN d.result_document THEN 1 ELSE 0 END
+		+ CASE WHEN d.e_result THEN 2 ELSE 0 END + CASE WHEN d.digitised THEN 4 ELSE 0 END END ELSE 0 END`)
+		case "dis":
+			q.add("CASE WHEN d.dissatisfied_at < ")
+			q.micro(per.To)
+			q.add(" THEN 1 ELSE 0 END")
 		}
-		q.add(`CASE WHEN d.rating_satisfied IS NOT NULL AND NOT d.rating_satisfied AND d.rated_at < `)
-		q.at(per.To)
-		q.add(" THEN 1 ELSE 0 END AS dis\n\tFROM dossiers d" + b.join + " WHERE " + b.status + " AND d.received_at < ")
-		q.at(per.To)
-		q.add(" AND (d.received_at >= ")
-		q.at(per.From)
-		q.add(" OR " + b.end + " IS NULL OR " + b.end + " >= ")
-		q.at(per.From)
 		q.add(")")
-		q.filters()
+		weight *= c.radix
 	}
 }
 
-// timeliness writes the timeliness code (cls) of a dossier whose end time
-// is the expression end. (A dossier refused at reception has no
-// appointment date: it is unscheduled, unless an imported row says
-// otherwise.)
-func (q *reportQuery) timeliness(per ReportPeriod, end string) {
-	judged := "CASE WHEN d.paused AND d.paused_since < " + end + " THEN d.paused_since ELSE " + end + " END"
-	q.add("CASE WHEN d.appointment_at IS NULL THEN 0 WHEN " + end + " < ")
-	q.at(per.To)
+// processedIn writes the condition that a dossier d was processed (9 or
+// 10) in the period.
+func (q *reportQuery) processedIn(per ReportPeriod) {
+	q.add("d.status IN (9, 10) AND d.finished >= ")
+	q.micro(per.From)
+	q.add(" AND d.finished < ")
+	q.micro(per.To)
+}
+
+// timeliness writes the timeliness code (cls) of a dossier d. (A dossier
+// refused at reception has no appointment date: it is unscheduled, unless
+// an imported row says otherwise.)
+func (q *reportQuery) timeliness(per ReportPeriod) {
+	judged := "CASE WHEN d.paused_since < d.end_at THEN d.paused_since ELSE d.end_at END"
+	q.add("CASE WHEN d.appointment IS NULL THEN 0 WHEN d.end_at < ")
+	q.micro(per.To)
 	q.add(" THEN CASE WHEN d.extended OR ")
 	q.overSupplemented()
-	q.add(" THEN 3 WHEN " + judged + " > d.appointment_at THEN 3 WHEN " + judged + " < " +
-		q.s.dayStart("d.appointment_at") + " THEN 1 ELSE 2 END\n\t\tWHEN d.extended OR ")
+	q.add(" THEN 3 WHEN " + judged + " > d.appointment THEN 3 WHEN " + judged + " < d.appointment_day THEN 1 ELSE 2 END\n\t\tWHEN d.extended OR ")
 	q.overSupplemented()
-	q.add(" THEN 5 WHEN (CASE WHEN d.paused AND d.paused_since < ")
-	q.at(per.To)
+	q.add(" THEN 5 WHEN (CASE WHEN d.paused_since < ")
+	q.micro(per.To)
 	q.add(" THEN d.paused_since ELSE ")
-	q.at(per.To)
-	q.add(" END) > d.appointment_at THEN 5 ELSE 4 END")
+	q.micro(per.To)
+	q.add(" END) > d.appointment THEN 5 ELSE 4 END")
 }
 
-// dossierCounts is the select list of the dossier counts over the codes.
-const dossierCounts = `COUNT(*) AS handled,
-	COUNT(CASE WHEN x.rc > 0 THEN 1 END) AS received,
-	COUNT(CASE WHEN x.rc IN (1, 2) THEN 1 END) AS received_online,
-	COUNT(CASE WHEN x.rc = 3 THEN 1 END) AS received_in_person,
-	COUNT(CASE WHEN x.rc = 4 THEN 1 END) AS received_postal,
-	COUNT(CASE WHEN x.rc = 1 THEN 1 END) AS online_with_e_result,
-	COUNT(CASE WHEN x.rf > 0 THEN 1 END) AS with_fee,
-	COUNT(CASE WHEN x.rf = 2 THEN 1 END) AS paid_online,
-	COUNT(CASE WHEN x.ru = 1 THEN 1 END) AS reused,
-	COUNT(CASE WHEN x.cls = 0 THEN 1 END) AS unscheduled,
-	COUNT(CASE WHEN x.cls = 1 THEN 1 END) AS finished_early,
-	COUNT(CASE WHEN x.cls = 2 THEN 1 END) AS finished_on_time,
-	COUNT(CASE WHEN x.cls = 3 THEN 1 END) AS finished_late,
-	COUNT(CASE WHEN x.cls = 4 THEN 1 END) AS open_within,
-	COUNT(CASE WHEN x.cls = 5 THEN 1 END) AS open_overdue,
-	COUNT(CASE WHEN x.st = 0 THEN 1 END) AS open,
-	COUNT(CASE WHEN x.st = 1 THEN 1 END) AS ended_processed,
-	COUNT(CASE WHEN x.st = 2 THEN 1 END) AS ended_returned,
-	COUNT(CASE WHEN x.st = 3 THEN 1 END) AS ended_refused,
-	COUNT(CASE WHEN x.st = 4 THEN 1 END) AS ended_withdrawn,
-	COUNT(CASE WHEN x.st = 5 THEN 1 END) AS ended_stopped,
-	COUNT(CASE WHEN x.pr > 0 THEN 1 END) AS processed,
-	CAST(COALESCE(SUM(x.ps), 0) AS bigint) AS processed_paused_seconds,
-	CAST(COALESCE(SUM({WORKING_DAYS}), 0) AS bigint) AS processed_working_days,
-	COALESCE(MIN(x.sj), 0) AS processed_first_day,
-	COALESCE(MAX(x.ej), 0) AS processed_last_day,
-	COUNT(CASE WHEN x.pr >= 2 THEN 1 END) AS results,
-	COUNT(CASE WHEN x.pr IN (3, 5, 7, 9) THEN 1 END) AS document_results,
-	COUNT(CASE WHEN x.pr IN (5, 9) THEN 1 END) AS e_results,
-	COUNT(CASE WHEN x.pr IN (8, 9) THEN 1 END) AS digitised_e_results,
-	COUNT(CASE WHEN x.dis = 1 THEN 1 END) AS dissatisfied`
-
+// reportDossiersQuery is the dossier pass of one period: the handled
+// dossiers of report_facts counted by group and code, with the sums of
+// the processed ones.
 func (s *Store) reportDossiersQuery(p ReportParams, per ReportPeriod) *reportQuery {
 	q := s.newReportQuery(p)
-	counts := strings.Replace(dossierCounts, "{WORKING_DAYS}", workingDays(p.WorkingDayExceptions, "x.ej")+" - ("+
-		workingDays(p.WorkingDayExceptions, "x.sj")+")", 1)
-	if q.grouped() {
-		q.add("SELECT x.grp AS grp, " + counts + "\nFROM (\n\t")
-	} else {
-		q.add("SELECT '' AS grp, " + counts + "\nFROM (\n\t")
-	}
-	q.dossierCodes(per)
-	q.add("\n) x")
-	if q.grouped() {
-		q.add("\nGROUP BY x.grp ORDER BY x.grp")
-	}
+	q.add("SELECT " + q.group() + " AS grp,\n\t")
+	q.dossierCode(per)
+	q.add(" AS k,\n\tCOUNT(*) AS n,\n\tCAST(COALESCE(SUM(CASE WHEN ")
+	q.processedIn(per)
+	q.add(" THEN d.paused_seconds END), 0) AS bigint) AS ps,\n\tCAST(COALESCE(SUM(CASE WHEN ")
+	q.processedIn(per)
+	q.add(" THEN " + workingDays(p.WorkingDayExceptions, "d.end_day") + " - (" + workingDays(p.WorkingDayExceptions, "d.start_day") +
+		") END), 0) AS bigint) AS wd,\n\tCOALESCE(MIN(CASE WHEN ")
+	q.processedIn(per)
+	q.add(" THEN d.start_day END), 0) AS sj,\n\tCOALESCE(MAX(CASE WHEN ")
+	q.processedIn(per)
+	q.add(" THEN d.end_day END), 0) AS ej\nFROM report_facts d WHERE d.received < ")
+	q.micro(per.To)
+	q.add(" AND (d.received >= ")
+	q.micro(per.From)
+	q.add(" OR d.end_at IS NULL OR d.end_at >= ")
+	q.micro(per.From)
+	q.add(")")
+	q.filters()
+	q.add("\nGROUP BY 1, 2")
 	return q
 }
 
+// reportDossiers runs the dossier pass of each period and adds up its
+// codes into the rows.
 func (s *Store) reportDossiers(ctx context.Context, tx *sqlx.Tx, p ReportParams) ([]ReportRow, error) {
 	var out []ReportRow
 	for i, per := range p.Periods {
 		q := s.reportDossiersQuery(p, per)
-		var rows []struct {
-			ReportRow
-			FirstDay int64 `db:"processed_first_day"`
-			LastDay  int64 `db:"processed_last_day"`
+		var parts []struct {
+			Group  string `db:"grp"`
+			K      int64  `db:"k"`
+			N      int    `db:"n"`
+			Paused int64  `db:"ps"`
+			Days   int64  `db:"wd"`
+			First  int64  `db:"sj"`
+			Last   int64  `db:"ej"`
 		}
-		if err := tx.SelectContext(ctx, &rows, s.rebind(q.sql.String()), q.args...); err != nil {
+		if err := tx.SelectContext(ctx, &parts, s.rebind(q.sql.String()), q.args...); err != nil {
 			return nil, err
 		}
-		for _, r := range rows {
-			if r.Handled == 0 {
-				continue // the one row of an ungrouped count over nothing
+		rows := map[string]*ReportRow{}
+		first, last := map[string]int64{}, map[string]int64{}
+		for _, x := range parts {
+			r := rows[x.Group]
+			if r == nil {
+				r = &ReportRow{Period: i, Group: x.Group}
+				rows[x.Group] = r
 			}
-			r.Period = i
+			c := decodeCodes(x.K)
+			r.add(c, x.N)
+			if c.pr > 0 {
+				r.ProcessedPausedSeconds += x.Paused
+				r.ProcessedWorkingDays += x.Days
+				if f, ok := first[x.Group]; !ok || x.First < f {
+					first[x.Group] = x.First
+				}
+				last[x.Group] = max(last[x.Group], x.Last)
+			}
+		}
+		groups := make([]string, 0, len(rows))
+		for g := range rows {
+			groups = append(groups, g)
+		}
+		slices.Sort(groups)
+		for _, g := range groups {
+			r := rows[g]
 			if r.Processed > 0 {
-				r.ProcessedFirstDay, r.ProcessedLastDay = dayString(r.FirstDay), dayString(r.LastDay)
+				r.ProcessedFirstDay, r.ProcessedLastDay = dayString(first[g]), dayString(last[g])
 			}
-			out = append(out, r.ReportRow)
+			out = append(out, *r)
 		}
 	}
 	return out, nil
+}
+
+// add counts n dossiers of the given codes.
+func (r *ReportRow) add(c codes, n int) {
+	r.Handled += n
+	if c.rc > 0 {
+		r.Received += n
+	}
+	switch c.rc {
+	case 1:
+		r.ReceivedOnline += n
+		r.OnlineWithEResult += n
+	case 2:
+		r.ReceivedOnline += n
+	case 3:
+		r.ReceivedInPerson += n
+	case 4:
+		r.ReceivedPostal += n
+	}
+	if c.rf > 0 {
+		r.WithFee += n
+	}
+	if c.rf == 2 {
+		r.PaidOnline += n
+	}
+	if c.ru == 1 {
+		r.Reused += n
+	}
+	for code, count := range []*int{&r.Unscheduled, &r.FinishedEarly, &r.FinishedOnTime, &r.FinishedLate, &r.OpenWithin, &r.OpenOverdue} {
+		if c.cls == code {
+			*count += n
+		}
+	}
+	for code, count := range []*int{&r.Open, &r.EndedProcessed, &r.EndedReturned, &r.EndedRefused, &r.EndedWithdrawn, &r.EndedStopped} {
+		if c.st == code {
+			*count += n
+		}
+	}
+	if c.pr > 0 {
+		r.Processed += n
+	}
+	if c.pr >= 2 {
+		r.Results += n
+	}
+	switch c.pr {
+	case 3, 5, 7, 9:
+		r.DocumentResults += n
+	}
+	switch c.pr {
+	case 5, 9:
+		r.EResults += n
+	}
+	switch c.pr {
+	case 8, 9:
+		r.DigitisedEResults += n
+	}
+	if c.dis == 1 {
+		r.Dissatisfied += n
+	}
 }
 
 // dayNumber returns an expression of the day number of a time expression:
@@ -776,43 +829,47 @@ func workingDays(exceptions []WorkingDayException, j string) string {
 	return weekdays + " + " + ladder(0, len(steps)-1)
 }
 
-// unscheduledRow is how an UnscheduledRow is scanned.
+// unscheduledRow is how an UnscheduledRow is scanned from report_facts.
 type unscheduledRow struct {
-	Group            string `db:"grp"`
-	Code             string `db:"code"`
-	Procedure        string `db:"procedure_code"`
-	Mode             string `db:"mode"`
-	ReceivedAt       dbTime `db:"received_at"`
-	EndAt            dbTime `db:"end_at"`
-	Paused           bool   `db:"paused"`
-	PausedSince      dbTime `db:"paused_since"`
-	PausedSeconds    int64  `db:"paused_seconds"`
-	Extended         bool   `db:"extended"`
-	OverSupplemented bool   `db:"over_supplemented"`
-	AskedAt          dbTime `db:"asked_at"`
-	SuppliedAt       dbTime `db:"supplied_at"`
+	Group            string        `db:"grp"`
+	Code             string        `db:"code"`
+	Procedure        string        `db:"procedure_code"`
+	Mode             string        `db:"mode"`
+	Received         sql.NullInt64 `db:"received"`
+	End              sql.NullInt64 `db:"end_at"`
+	PausedSince      sql.NullInt64 `db:"paused_since"`
+	PausedSeconds    int64         `db:"paused_seconds"`
+	Extended         bool          `db:"extended"`
+	OverSupplemented bool          `db:"over_supplemented"`
+	Asked            sql.NullInt64 `db:"last_asked"`
+	Supplied         sql.NullInt64 `db:"last_supplied"`
+}
+
+// fromMicro returns a time of report_facts in Vietnam, zero for NULL.
+func fromMicro(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(v.Int64).In(dossier.Vietnam)
 }
 
 func (s *Store) reportUnscheduledQuery(p ReportParams, per ReportPeriod) *reportQuery {
 	q := s.newReportQuery(p)
-	end := "CASE WHEN d.status = 3 THEN " + refusedAt + " ELSE " + endAt + " END"
-	q.add("SELECT " + q.group() + " AS grp, d.code, d.procedure_code, d.mode, d.received_at, " + end + ` AS end_at,
-	d.paused, d.paused_since, d.paused_seconds, d.extended, `)
+	q.add("SELECT " + q.group() + ` AS grp, d.code, d.procedure_code, COALESCE(d.mode, '') AS mode, d.received, d.end_at,
+	d.paused_since, d.paused_seconds, d.extended, CASE WHEN `)
 	q.overSupplemented()
-	q.add(` AS over_supplemented,
-	(SELECT MAX(e.at) FROM events e WHERE e.dossier_code = d.code AND e.kind = 'supplement_requested') AS asked_at,
-	(SELECT MAX(e.at) FROM events e WHERE e.dossier_code = d.code AND e.kind = 'supplemented') AS supplied_at
-FROM dossiers d LEFT JOIN ` + refusals + ` r ON r.dossier_code = d.code
-WHERE d.appointment_at IS NULL AND d.received_at < `)
-	q.at(per.To)
-	q.add(" AND (d.received_at >= ")
-	q.at(per.From)
-	q.add(" OR " + end + " IS NULL OR " + end + " >= ")
-	q.at(per.From)
+	q.add(` THEN 1 ELSE 0 END AS over_supplemented, d.last_asked, d.last_supplied
+FROM report_facts d
+WHERE d.appointment IS NULL AND d.received < `)
+	q.micro(per.To)
+	q.add(" AND (d.received >= ")
+	q.micro(per.From)
+	q.add(" OR d.end_at IS NULL OR d.end_at >= ")
+	q.micro(per.From)
 	q.add(")")
 	q.filters()
 	// No ORDER BY: sorting by group would lead SQLite to read the dossiers
-	// by an index on the group's column instead of dossiers_unscheduled.
+	// by an index on the group's column instead of report_facts_unscheduled.
 	return q
 }
 
@@ -829,14 +886,14 @@ func (s *Store) reportUnscheduled(ctx context.Context, tx *sqlx.Tx, p ReportPara
 			// request are those that had happened by then.
 			stop := per.To
 			u := UnscheduledRow{Period: i, Group: r.Group, Code: r.Code, Procedure: r.Procedure, Mode: r.Mode,
-				ReceivedAt: r.ReceivedAt.t, PausedSeconds: r.PausedSeconds, Extended: r.Extended, OverSupplemented: r.OverSupplemented}
-			if !r.EndAt.t.IsZero() && r.EndAt.t.Before(per.To) {
-				u.EndedAt, stop = r.EndAt.t, r.EndAt.t
+				ReceivedAt: fromMicro(r.Received), PausedSeconds: r.PausedSeconds, Extended: r.Extended, OverSupplemented: r.OverSupplemented}
+			if end := fromMicro(r.End); !end.IsZero() && end.Before(per.To) {
+				u.EndedAt, stop = end, end
 			}
-			if r.Paused && r.PausedSince.t.Before(stop) {
-				u.PausedSince = r.PausedSince.t
+			if since := fromMicro(r.PausedSince); !since.IsZero() && since.Before(stop) {
+				u.PausedSince = since
 			}
-			asked, supplied := r.AskedAt.t, r.SuppliedAt.t
+			asked, supplied := fromMicro(r.Asked), fromMicro(r.Supplied)
 			if !asked.IsZero() && asked.Before(stop) && (supplied.Before(asked) || !supplied.Before(stop)) {
 				u.AskedAt = asked
 			}
@@ -850,7 +907,49 @@ func (s *Store) reportUnscheduled(ctx context.Context, tx *sqlx.Tx, p ReportPara
 	return out, nil
 }
 
-func (s *Store) reportStepsQuery(p ReportParams, per ReportPeriod) *reportQuery {
+// stepSpans splits a period into the whole Vietnamese days it covers,
+// [firstDay, lastDay) as day numbers, counted from report_step_days, and
+// the parts of days at its edges, counted from the events.
+func stepSpans(per ReportPeriod) (firstDay, lastDay int64, edges []ReportPeriod) {
+	midnight := func(day int64) time.Time { return time.Unix(day*86400-7*3600, 0).In(dossier.Vietnam) }
+	firstDay, lastDay = dayNumberOf(per.From), dayNumberOf(per.To)
+	if !midnight(firstDay).Equal(per.From) {
+		firstDay++
+	}
+	if firstDay >= lastDay {
+		return 0, 0, []ReportPeriod{per}
+	}
+	if head := midnight(firstDay); per.From.Before(head) {
+		edges = append(edges, ReportPeriod{From: per.From, To: head})
+	}
+	if tail := midnight(lastDay); tail.Before(per.To) {
+		edges = append(edges, ReportPeriod{From: tail, To: per.To})
+	}
+	return firstDay, lastDay, edges
+}
+
+// reportStepDaysQuery counts the actions of whole days from
+// report_step_days, by group.
+func (s *Store) reportStepDaysQuery(p ReportParams, firstDay, lastDay int64) *reportQuery {
+	q := s.newReportQuery(p)
+	q.add("SELECT "+q.group()+` AS grp,
+	CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'early' THEN d.n END), 0) AS bigint) AS early,
+	CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'on_time' THEN d.n END), 0) AS bigint) AS on_time,
+	CAST(COALESCE(SUM(CASE WHEN d.timeliness = 'late' THEN d.n END), 0) AS bigint) AS late
+FROM report_step_days d WHERE d.day >= ? AND d.day < ?`, firstDay, lastDay)
+	if q.grouped() {
+		// Actions of a dossier the read model has no row of have no
+		// group; they count only in a report without grouping.
+		q.add(" AND d.procedure_code <> ''")
+	}
+	q.filters()
+	q.add("\nGROUP BY 1")
+	return q
+}
+
+// reportStepEventsQuery counts the actions of part of a day from the
+// events.
+func (s *Store) reportStepEventsQuery(p ReportParams, per ReportPeriod) *reportQuery {
 	q := s.newReportQuery(p)
 	if !q.grouped() && !q.filtered() {
 		// Three counts over ranges of events_acted, which is ordered by
@@ -876,24 +975,50 @@ WHERE e.kind = 'acted' AND e.timeliness IN ('early', 'on_time', 'late') AND e.du
 	q.add(" AND e.at < ")
 	q.at(per.To)
 	q.filters()
-	q.add("\nGROUP BY 1 ORDER BY 1")
+	q.add("\nGROUP BY 1")
 	return q
 }
 
+// reportSteps counts each period's actions: its whole days from
+// report_step_days, the parts of days at its edges (a cut during a day)
+// from the events.
 func (s *Store) reportSteps(ctx context.Context, tx *sqlx.Tx, p ReportParams) ([]StepRow, error) {
 	var out []StepRow
 	for i, per := range p.Periods {
-		q := s.reportStepsQuery(p, per)
-		var rows []StepRow
-		if err := tx.SelectContext(ctx, &rows, s.rebind(q.sql.String()), q.args...); err != nil {
-			return nil, err
+		firstDay, lastDay, edges := stepSpans(per)
+		var queries []*reportQuery
+		if firstDay < lastDay {
+			queries = append(queries, s.reportStepDaysQuery(p, firstDay, lastDay))
 		}
-		for _, r := range rows {
-			if r.Early+r.OnTime+r.Late == 0 {
-				continue
+		for _, e := range edges {
+			queries = append(queries, s.reportStepEventsQuery(p, e))
+		}
+		sums := map[string]*StepRow{}
+		for _, q := range queries {
+			var rows []StepRow
+			if err := tx.SelectContext(ctx, &rows, s.rebind(q.sql.String()), q.args...); err != nil {
+				return nil, err
 			}
-			r.Period = i
-			out = append(out, r)
+			for _, r := range rows {
+				sum := sums[r.Group]
+				if sum == nil {
+					sum = &StepRow{Period: i, Group: r.Group}
+					sums[r.Group] = sum
+				}
+				sum.Early += r.Early
+				sum.OnTime += r.OnTime
+				sum.Late += r.Late
+			}
+		}
+		groups := make([]string, 0, len(sums))
+		for g, r := range sums {
+			if r.Early+r.OnTime+r.Late > 0 {
+				groups = append(groups, g)
+			}
+		}
+		slices.Sort(groups)
+		for _, g := range groups {
+			out = append(out, *sums[g])
 		}
 	}
 	return out, nil
@@ -902,11 +1027,11 @@ func (s *Store) reportSteps(ctx context.Context, tx *sqlx.Tx, p ReportParams) ([
 func (s *Store) reportProceduresQuery(p ReportParams) *reportQuery {
 	q := s.newReportQuery(p)
 	q.add(`SELECT d.procedure_code, COUNT(*) AS received,
-	COUNT(CASE WHEN d.channel = 'online' THEN 1 END) AS received_online
-FROM dossiers d WHERE d.received_at >= `)
-	q.at(p.firstFrom())
-	q.add(" AND d.received_at < ")
-	q.at(p.lastTo())
+	COUNT(CASE WHEN d.channel = 1 THEN 1 END) AS received_online
+FROM report_facts d WHERE d.received >= `)
+	q.micro(p.firstFrom())
+	q.add(" AND d.received < ")
+	q.micro(p.lastTo())
 	q.filters()
 	q.add("\nGROUP BY d.procedure_code ORDER BY d.procedure_code")
 	return q
