@@ -9,7 +9,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
 
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/dossier"
@@ -19,6 +23,18 @@ import (
 // Store is the read model as the projection activity sees it.
 type Store interface {
 	ProjectionApply(ctx context.Context, p dossier.Projection) error
+}
+
+// PortalRecorder is what a Store also implements to keep which dossiers
+// the national portal accepted a status push of, for the sync rate: the
+// read model (*store.Store) does, and SyncPortal tells it of each accepted
+// push. It is a separate interface so that a Store without it (the
+// workflows' test recorders) still serves; such a Store is not told.
+type PortalRecorder interface {
+	// PortalSynced records that the portal accepted a push of the
+	// dossier's status at that time; the earliest counts. A dossier the
+	// read model does not hold yet is an error.
+	PortalSynced(ctx context.Context, code string, at time.Time) error
 }
 
 // Notification is a message to the applicant or to officers of a role.
@@ -269,7 +285,14 @@ func (a *Activities) IssueResult(ctx context.Context, r SignRequest) (dossier.Re
 }
 
 // SyncPortal pushes a status change to the national portal; it does
-// nothing when no portal is configured.
+// nothing when no portal is configured. It reports whether the portal
+// accepted the push, and fails (to be retried) when it did not.
+//
+// When the portal accepts the push and the Store is a PortalRecorder, the
+// acceptance is recorded in the read model at the activity's clock. A
+// failure to record it (a dossier whose projection has not reached the
+// read model, the database unreachable) is logged and the activity still
+// succeeds: the push went through, and a retry would push it again.
 func (a *Activities) SyncPortal(ctx context.Context, s PortalStatus) (bool, error) {
 	if a.Portal == nil {
 		return false, nil
@@ -277,7 +300,22 @@ func (a *Activities) SyncPortal(ctx context.Context, s PortalStatus) (bool, erro
 	if err := a.Portal.PushStatus(ctx, s); err != nil {
 		return false, fmt.Errorf("syncing %s status %d to the portal: %w", s.Code, s.Status, err)
 	}
+	if rec, ok := a.Store.(PortalRecorder); ok {
+		if err := rec.PortalSynced(ctx, s.Code, time.Now()); err != nil {
+			logger(ctx).Warn("portal sync not recorded in the read model: the sync rate misses it",
+				"code", s.Code, "status", int(s.Status), "error", err)
+		}
+	}
 	return true, nil
+}
+
+// logger is the activity's logger, or the default one outside an
+// activity.
+func logger(ctx context.Context) log.Logger {
+	if activity.IsActivity(ctx) {
+		return activity.GetLogger(ctx)
+	}
+	return log.NewStructuredLogger(slog.Default())
 }
 
 // RequestPayment asks the payment platform for a payment order.

@@ -65,3 +65,29 @@ func FuzzParseCalendar(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCondition feeds arbitrary conditions to the type-checker and, when
+// it accepts one, arbitrary form values (a citizen's input) to its
+// evaluation: neither may panic, a rejected condition points inside its
+// text, and an accepted one evaluates to a boolean or an error.
+//
+//	go test ./definitions -run '^$' -fuzz FuzzCondition -fuzztime 60s
+func FuzzCondition(f *testing.F) {
+	f.Add(`mode == "full_online"`, "x", int64(3))
+	f.Add(`so_con > 2 && ten != ""`, "Nguyễn", int64(-1))
+	f.Add(`channel in ["online", "postal"] || !co_uy_quyen`, "", int64(0))
+	f.Add(`len(ten) > 1000000000 ? 1/0 == 1 : ten matches "(a+)+$"`, "aaaaaaaaaaaaaaaaaaaaaaaa!", int64(7))
+	plan := &Plan{Components: []Component{{ID: "c", Form: []Field{{ID: "ten", Type: "text"}, {ID: "so_con", Type: "integer"},
+		{ID: "co_uy_quyen", Type: "boolean"}}}}}
+	env := &exprEnv{vars: map[string]any{"mode": "", "channel": "", "ten": "", "so_con": int64(0), "co_uy_quyen": false}}
+	f.Fuzz(func(t *testing.T, src, text string, n int64) {
+		msg, col := env.check(src)
+		if msg != "" {
+			if col < 0 || col > len(src)+1 {
+				t.Fatalf("condition %q rejected at column %d, outside it: %s", src, col, msg)
+			}
+			return
+		}
+		_, _ = EvalCondition(plan, src, map[string]any{"ten": text, "so_con": n, "co_uy_quyen": n%2 == 0}, "full_online", "online")
+	})
+}

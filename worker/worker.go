@@ -59,6 +59,10 @@ type Options struct {
 	// Identity names the worker in the server's views; "" lets the SDK
 	// choose (pid@host).
 	Identity string
+	// Queues, when set, are the only task queues this process serves (of
+	// those New would create): a deployment may run the dossiers' queue
+	// and each agency's on workers of their own. Empty: all of them.
+	Queues []string
 }
 
 // Workers are the workers of one process, one per task queue.
@@ -93,6 +97,14 @@ func New(c client.Client, deps Deps, opts Options) (*Workers, error) {
 	queues := []string{workflows.TaskQueue}
 	for _, a := range Agencies(deps.Catalog, deps.Agencies...) {
 		queues = append(queues, workflows.AgencyTaskQueue(a))
+	}
+	if len(opts.Queues) > 0 {
+		for _, q := range opts.Queues {
+			if !slices.Contains(queues, q) {
+				return nil, fmt.Errorf("worker: task queue %q is not one of this catalog's: %v", q, queues)
+			}
+		}
+		queues = slices.DeleteFunc(queues, func(q string) bool { return !slices.Contains(opts.Queues, q) })
 	}
 	w := &Workers{queues: queues}
 	for _, q := range queues {

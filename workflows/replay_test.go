@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/motcua/motcua/activities"
@@ -238,4 +239,51 @@ func (d *driver) save(name, runID string) {
 	out, err := temporalproto.CustomJSONMarshalOptions{Indent: " "}.Marshal(hist)
 	require.NoError(d.t, err)
 	require.NoError(d.t, os.WriteFile(filepath.Join("testdata", "replay", name+".json"), out, 0o644))
+}
+
+// TestReplayGuardCatchesUnversionedChanges proves that the replay corpus
+// guards determinism: the Dossier workflow changed to schedule one more
+// timer fails to replay every dossier of the corpus, while the same change
+// behind workflow.GetVersion replays them all.
+func TestReplayGuardCatchesUnversionedChanges(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/replay/*.json")
+	require.NoError(t, err)
+	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	unversioned := func(ctx workflow.Context, in dossier.Input) (dossier.State, error) {
+		if err := workflow.Sleep(ctx, time.Second); err != nil { // a command the recorded histories lack
+			return dossier.State{}, err
+		}
+		return Dossier(ctx, in)
+	}
+	versioned := func(ctx workflow.Context, in dossier.Input) (dossier.State, error) {
+		if workflow.GetVersion(ctx, "replay-guard-test", workflow.DefaultVersion, 1) == 1 {
+			if err := workflow.Sleep(ctx, time.Second); err != nil {
+				return dossier.State{}, err
+			}
+		}
+		return Dossier(ctx, in)
+	}
+	replay := func(f string, dossierFn func(workflow.Context, dossier.Input) (dossier.State, error)) error {
+		replayer := worker.NewWorkflowReplayer()
+		replayer.RegisterWorkflowWithOptions(dossierFn, workflow.RegisterOptions{Name: DossierWorkflow})
+		replayer.RegisterWorkflowWithOptions(Consultation, workflow.RegisterOptions{Name: ConsultationWorkflow})
+		return replayer.ReplayWorkflowHistoryFromJSONFile(quiet, f)
+	}
+	checked := 0
+	for _, f := range files {
+		hist, err := os.ReadFile(f)
+		require.NoError(t, err)
+		if !strings.Contains(string(hist), `"`+DossierWorkflow+`"`) {
+			continue // a consultation's history
+		}
+		checked++
+		err = replay(f, unversioned)
+		require.Error(t, err, "%s: an unversioned change replayed without error", f)
+		// TMPRL1100 is the SDK's code for a non-deterministic replay.
+		msg := strings.ToLower(err.Error())
+		require.True(t, strings.Contains(msg, "nondetermin") || strings.Contains(msg, "tmprl1100"), "%s: %v", f, err)
+		require.NoError(t, replay(f, versioned), "%s: the change behind GetVersion", f)
+	}
+	require.NotZero(t, checked)
 }

@@ -13,9 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/workflow"
 	"gopkg.in/yaml.v3"
 
 	"github.com/motcua/motcua/definitions"
@@ -155,9 +152,12 @@ func envDefaults(fl *pflag.FlagSet) error {
 
 func newAPICmd(s streams) *cobra.Command {
 	var (
-		listen, address, namespace, db, data, defs, logLevel string
-		af                                                   authFlags
-		paySecret, portalSecret, notifySecret                string
+		listen, db, data, defs, logLevel, config string
+		tf                                       temporalFlags
+		af                                       authFlags
+		paySecret, portalSecret, notifySecret    string
+		feedbackSecret                           string
+		codecOrigins                             []string
 	)
 	cmd := &cobra.Command{
 		Use:   "api",
@@ -169,16 +169,25 @@ separately ('motcua worker', or 'motcua dev' for everything in one
 process).
 
 Every flag can also be set by an environment variable MOTCUA_<FLAG>, e.g.
-MOTCUA_DB=postgres://… or MOTCUA_TOKENS=/etc/motcua/tokens.yaml.
+MOTCUA_DB=postgres://… or MOTCUA_TOKENS=/etc/motcua/tokens.yaml, or in the
+YAML file of --config, whose keys are the flag names; the command line wins,
+then the environment, then the file.
 
-Callbacks from the payment platform, the portal and the notification
-service are accepted only with a shared secret (--payment-secret-file …):
-each signs its body with HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
-		Example: `  motcua api --address temporal.internal:7233 --db postgres://motcua@db/motcua \
-      --data /var/lib/motcua --tokens /etc/motcua/tokens.yaml --listen :8080`,
+It refuses to start with unsafe settings — a remote Temporal without TLS, no
+payload codec key, the development tokens file 'motcua dev' writes — unless
+--allow-insecure.
+
+Callbacks from the payment platform, the portal, the notification service
+and the citizen feedback system are accepted only with a shared secret
+(--payment-secret-file …, --feedback-secret-file): each signs its body with
+HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
+		Example: `  motcua api --temporal-address temporal.internal:7233 --tls-ca /etc/motcua/ca.pem \
+      --db postgres://motcua@db/motcua --data /srv/motcua --tokens /etc/motcua/tokens.yaml \
+      --codec-keys /etc/motcua/codec-keys.yaml --listen :8080
+  motcua api --config /etc/motcua/api.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := envDefaults(cmd.Flags()); err != nil {
+			if err := flagDefaults(cmd.Flags()); err != nil {
 				return usageError{err}
 			}
 			var level slog.Level
@@ -193,6 +202,19 @@ each signs its body with HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 			if ac.Mode == "tokens" && ac.Tokens == "" {
 				return usageError{errors.New("give --tokens FILE or --oidc-issuer URL: the API authenticates every request")}
 			}
+			unsafe := tf.unsafe()
+			if ac.Mode == "tokens" {
+				sample, err := auth.IsSampleFile(ac.Tokens)
+				if err != nil {
+					return err
+				}
+				if sample {
+					unsafe = append(unsafe, fmt.Sprintf("the tokens file %s is the development sample 'motcua dev' writes (use OIDC, or tokens kept as token_sha256)", ac.Tokens))
+				}
+			}
+			if err := refuseUnsafe("motcua api", unsafe, tf.allowInsecure, log); err != nil {
+				return err
+			}
 			var secrets api.Secrets
 			if secrets.Payments, err = readSecret("payment-secret-file", paySecret); err != nil {
 				return err
@@ -201,6 +223,9 @@ each signs its body with HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 				return err
 			}
 			if secrets.Notifications, err = readSecret("notification-secret-file", notifySecret); err != nil {
+				return err
+			}
+			if secrets.Feedback, err = readSecret("feedback-secret-file", feedbackSecret); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -222,22 +247,20 @@ each signs its body with HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 				return err
 			}
 			defer st.Close()
-			c, err := client.Dial(client.Options{HostPort: address, Namespace: namespace,
-				Logger:             sdklog.NewStructuredLogger(log.With("component", "temporal-client")),
-				ContextPropagators: []workflow.ContextPropagator{reqid.Propagator()}})
+			c, pc, err := tf.dial(log)
 			if err != nil {
-				return fmt.Errorf("connecting to Temporal at %s: %w", address, err)
+				return err
 			}
 			defer c.Close()
 			srv, err := httpserver.Start(ctx, httpserver.Config{Listen: listen, Auth: ac, Secrets: secrets,
 				FilesDir: filepath.Join(data, "files"), ResultsDir: filepath.Join(data, "results"),
-				Catalog: cat, Client: c, Store: st, Logger: log})
+				Catalog: cat, Client: c, Store: st, Codec: codecOf(pc), CodecOrigins: codecOrigins, Logger: log})
 			if err != nil {
 				return err
 			}
 			_, signIn := srv.Auth.(auth.LoginProvider)
 			log.Info("motcua api listening", "url", srv.URL(), "auth", srv.Auth.Name(), "console_sign_in", signIn,
-				"temporal", address, "namespace", namespace)
+				"temporal", tf.address, "namespace", tf.namespace)
 			fmt.Fprintf(s.out, "motcua api listening on %s (console %s/console/)\n", srv.URL(), srv.URL())
 			<-ctx.Done()
 			return srv.Stop()
@@ -245,8 +268,15 @@ each signs its body with HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&listen, "listen", httpserver.DefaultListen, "host:port to listen on")
-	f.StringVar(&address, "address", "127.0.0.1:7233", "Temporal frontend host:port")
-	f.StringVar(&namespace, "namespace", "default", "Temporal namespace")
+	tf.add(f)
+	// --address, the flag's former name, still works.
+	f.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "address" {
+			name = "temporal-address"
+		}
+		return pflag.NormalizedName(name)
+	})
+	f.StringVar(&config, "config", "", "YAML file of settings: flag names and values; env MOTCUA_CONFIG")
 	f.StringVar(&db, "db", "", "read model DSN: a postgres:// URL or a SQLite file (default DATA/read.db)")
 	f.StringVar(&data, "data", ".motcua", "data folder: uploaded files DATA/files, signed results DATA/results")
 	f.StringVar(&defs, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
@@ -254,6 +284,8 @@ each signs its body with HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 	f.StringVar(&paySecret, "payment-secret-file", "", "file holding the payment platform's shared secret")
 	f.StringVar(&portalSecret, "portal-secret-file", "", "file holding the national portal's shared secret")
 	f.StringVar(&notifySecret, "notification-secret-file", "", "file holding the notification service's shared secret")
+	f.StringVar(&feedbackSecret, "feedback-secret-file", "", "file holding the citizen feedback system's shared secret (its complaints: /v1/callbacks/feedback)")
+	f.StringSliceVar(&codecOrigins, "codec-origins", nil, "web origins (the Temporal UI's, e.g. https://temporal-ui.example) allowed to call /codec from a browser")
 	af.add(f)
 	return cmd
 }

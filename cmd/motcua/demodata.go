@@ -48,7 +48,11 @@ model: dossiers submitted over the period, each handled as the dossier
 workflow would have (the same events and statuses, due times from the working
 calendar, supplements, payments, consultations, lateness, withdrawals,
 extensions and ratings in the province's proportions), up to the end of the
-period, so the last days' dossiers are still open with their tasks.
+period, so the last days' dossiers are still open with their tasks; and what
+the read model learns from outside the workflows: which dossiers the national
+portal accepted (those of the procedures integrated with it, minutes after
+submission) and the citizens' complaints (about 1%, mostly about late or
+badly rated dossiers).
 
 The same --seed and flags give the same dossiers, event for event. Dossier
 codes follow the service's numbering per agency and day, and the read model's
@@ -160,7 +164,12 @@ type demoLoad struct {
 	// Written by the generating goroutine, read once it is done.
 	dossiers, events, open, tasks           int
 	processed, late, online, inPerson, mail int
+	synced, complaints                      int
 	seqs                                    map[[2]string]int
+	// outside holds, by dossier code, the outside data (portal sync,
+	// complaints) of the dossiers generated and not yet written, for
+	// BulkLoad's Outside.
+	outside sync.Map
 
 	// Progress, from BulkLoad's callbacks.
 	mu                   sync.Mutex
@@ -212,6 +221,9 @@ func (d *demoLoad) run(ctx context.Context, cat *definitions.Catalog, cal *workc
 				return
 			}
 			d.count(&dos)
+			if !dos.PortalSyncedAt.IsZero() || len(dos.Complaints) > 0 {
+				d.outside.Store(dos.Code, store.Outside{PortalSyncedAt: dos.PortalSyncedAt, Complaints: dos.Complaints})
+			}
 			cur = append(cur, dos.Projections...)
 			if k++; k == batch {
 				select {
@@ -229,7 +241,7 @@ func (d *demoLoad) run(ctx context.Context, cat *definitions.Catalog, cal *workc
 			}
 		}
 	}()
-	loadErr := d.st.BulkLoad(ctx, store.BulkLoadParams{Batches: batches, Committed: d.progress})
+	loadErr := d.st.BulkLoad(ctx, store.BulkLoadParams{Batches: batches, Committed: d.progress, Outside: d.outsideOf})
 	cancel()
 	<-done
 	d.endProgress()
@@ -251,6 +263,14 @@ func (d *demoLoad) run(ctx context.Context, cat *definitions.Catalog, cal *workc
 	}
 	d.summary(opts)
 	return nil
+}
+
+// outsideOf gives BulkLoad the outside data of a dossier, once.
+func (d *demoLoad) outsideOf(p *dossier.Projection) store.Outside {
+	if o, ok := d.outside.LoadAndDelete(p.Code); ok {
+		return o.(store.Outside)
+	}
+	return store.Outside{}
 }
 
 // count adds a generated dossier to the summary.
@@ -280,6 +300,10 @@ func (d *demoLoad) count(dos *demodata.Dossier) {
 	case dossier.ChannelPostal:
 		d.mail++
 	}
+	if !dos.PortalSyncedAt.IsZero() {
+		d.synced++
+	}
+	d.complaints += len(dos.Complaints)
 	key := [2]string{dos.Agency, dos.Day}
 	d.seqs[key] = max(d.seqs[key], dos.N)
 }
@@ -351,6 +375,8 @@ func (d *demoLoad) summary(opts demodata.Options) {
 		groupDigits(int64(d.processed)), groupDigits(int64(d.late)))
 	fmt.Fprintf(w, "  Trực tuyến: %s (trực tiếp %s, bưu chính %s).\n", pct(d.online, d.dossiers), pct(d.inPerson, d.dossiers), pct(d.mail, d.dossiers))
 	fmt.Fprintf(w, "  Còn đang giải quyết: %s hồ sơ, %s việc đang mở.\n", groupDigits(int64(d.open)), groupDigits(int64(d.tasks)))
+	fmt.Fprintf(w, "  Đồng bộ lên Cổng Dịch vụ công quốc gia: %s; phản ánh, kiến nghị: %s.\n", pct(d.synced, d.dossiers),
+		groupDigits(int64(d.complaints)))
 	fmt.Fprintf(w, "  Đã ghi vào %s trong %s giây: %s hồ sơ/giây, %s sự kiện/giây.\n", d.where,
 		strings.Replace(strconv.FormatFloat(secs, 'f', 1, 64), ".", ",", 1),
 		groupDigits(int64(float64(d.dossiers)/secs)), groupDigits(int64(float64(d.events)/secs)))

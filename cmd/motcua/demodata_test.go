@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/store"
 )
 
@@ -61,6 +63,22 @@ func TestDemoData(t *testing.T) {
 	require.Equal(t, 300, n)
 	events := regexp.MustCompile(`300 hồ sơ, ([\d.]+) sự kiện`).FindStringSubmatch(out)
 	require.NotNil(t, events)
+
+	// The portal syncs reached the read model: the report counts as many
+	// as the summary.
+	m := regexp.MustCompile(`Đồng bộ lên Cổng Dịch vụ công quốc gia: (\d+),(\d)%; phản ánh, kiến nghị: (\d+)\.`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	from := time.Date(2025, 9, 1, 0, 0, 0, 0, dossier.Vietnam)
+	rows, err := st.ReportDossiers(ctx, store.ReportParams{Periods: []store.ReportPeriod{{From: from, To: from.AddDate(0, 0, 5)}}})
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	require.Equal(t, 300, rows[0].Received)
+	require.Greater(t, rows[0].Synced, 200)
+	require.Equal(t, m[1]+","+m[2], strings.Replace(strconv.FormatFloat(100*float64(rows[0].Synced)/300, 'f', 1, 64), ".", ",", 1))
+	complaints, err := strconv.Atoi(m[3])
+	require.NoError(t, err)
+	require.LessOrEqual(t, rows[0].Complained, complaints, "dossiers complained about, complaints")
+	require.Equal(t, complaints > 0, rows[0].Complained > 0)
 
 	// The sequences are past every code written.
 	seqs, err := st.SequenceList(ctx)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/user"
@@ -16,10 +17,13 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/apiclient"
+	"github.com/motcua/motcua/internal/codec"
+	"github.com/motcua/motcua/internal/devenv"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/internal/store"
@@ -36,6 +40,7 @@ type engineFlags struct {
 	data        string
 	readModel   string
 	definitions string
+	codecKeys   string
 	timeout     time.Duration
 }
 
@@ -55,7 +60,29 @@ func (f *engineFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.data, "data", ".motcua", "data folder of the engine: read model DATA/read.db, uploaded files DATA/files, results DATA/results")
 	fl.StringVar(&f.readModel, "read-model", "", "read model DSN (a postgres:// URL or a SQLite file); default DATA/read.db")
 	fl.StringVar(&f.definitions, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
+	fl.StringVar(&f.codecKeys, "codec-keys", "", "key file of the payload codec (default DATA/codec-keys.yaml, which 'motcua dev' writes); env MOTCUA_CODEC_KEYS")
 	fl.DurationVar(&f.timeout, "timeout", time.Minute, "how long to wait for the engine")
+}
+
+// dataConverter returns the data converter of the engine's payloads: the
+// codec of --codec-keys (or MOTCUA_CODEC_KEYS, or the data folder's key
+// file when there is one), else Temporal's default.
+func (f *engineFlags) dataConverter() (converter.DataConverter, error) {
+	path := f.codecKeys
+	if path == "" {
+		path = os.Getenv("MOTCUA_CODEC_KEYS")
+	}
+	if path == "" {
+		path = filepath.Join(f.data, devenv.CodecKeysFile)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return converter.GetDefaultDataConverter(), nil
+		}
+	}
+	ring, err := codec.LoadKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return codec.DataConverter(ring), nil
 }
 
 // dossiers is what the dossier commands do: straight through the
@@ -111,8 +138,13 @@ func (f *engineFlags) open(ctx context.Context, needCatalog bool) (*engine, erro
 	if err != nil {
 		return nil, err
 	}
+	dc, err := f.dataConverter()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	quiet := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	c, err := client.NewLazyClient(client.Options{HostPort: f.address, Namespace: f.namespace, Logger: quiet})
+	c, err := client.NewLazyClient(client.Options{HostPort: f.address, Namespace: f.namespace, Logger: quiet, DataConverter: dc})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("temporal client for %s: %w", f.address, err)

@@ -53,15 +53,18 @@ func TestReportTable(t *testing.T) {
 		"Tỷ lệ hồ sơ đúng hạn (trước hạn, đúng hạn và đang trong hạn)", "61,90%", "13 / 21",
 		"Tỷ lệ hồ sơ trễ hạn", "33,33%", "7 / 21",
 		"Thời gian giải quyết trung bình (ngày làm việc)", "3,22 ngày", "29 / 9",
-		"Tỷ lệ hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia", "chưa có dữ liệu",
+		"Tỷ lệ hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia", "80,00%", "16 / 20",
 		"Tỷ lệ hồ sơ thanh toán trực tuyến", "57,14%", "4 / 7",
 		"Danh mục thủ tục (cả kỳ)",
 		"Tỷ lệ dịch vụ công trực tuyến phát sinh hồ sơ trực tuyến", "33,33%", "2 / 6",
-		"Ghi chú:\n  - sync_rate: the read model does not record",
+		"Tỷ lệ hồ sơ bị phản ánh, kiến nghị", "9,52%", "2 / 21",
+		"Mức độ hài lòng", "57,14%", "12 / 21",
+		"Ghi chú:\n  - timeliness_unknown: ",
 		"timeliness_unknown: 1 dossier(s) without appointment date not judged, procedure X.999999 is not in the catalog: T",
 	} {
 		require.Contains(t, out, want)
 	}
+	require.NotContains(t, out, "chưa có dữ liệu", "every figure has its data")
 	// Columns line up: the value column starts at the same place on every
 	// line of the first table.
 	header := lines[4]
@@ -91,7 +94,11 @@ func TestReportJSON(t *testing.T) {
 	require.Equal(t, "on_time_rate = (finished_early + finished_on_time + open_within) / handled", f.Formula)
 	require.Contains(t, out, `"denominator": 18,`)
 	require.Contains(t, out, `"from": "2025-03-01T00:00:00+07:00"`)
-	require.Contains(t, out, `"value": null`) // the sync rate
+	require.Contains(t, out, `"value": null`) // so_cu's online payment rate: no fees due
+	// phong_kinh_te received 17 dossiers in March, all synced but E2 and M.
+	sync := r.Groups[0].Figure("sync_rate")
+	require.Equal(t, [2]float64{15, 17}, [2]float64{sync.Numerator, float64(*sync.Denominator)})
+	require.Empty(t, sync.Missing)
 }
 
 func TestReportCSV(t *testing.T) {
@@ -118,9 +125,11 @@ func TestReportCSV(t *testing.T) {
 	// February: O early, N open and overdue at the cut.
 	require.Equal(t, []string{"1", "2", "0.5"}, find("2025-02", "on_time_rate")[8:11])
 	require.Equal(t, []string{"2", "", "2", "count"}, find("2025-02", "handled")[8:12])
-	sync := find("2025-03", "sync_rate")
-	require.Equal(t, "", sync[10])
-	require.Equal(t, "the read model does not record whether the status pushes to the national portal succeeded", sync[13])
+	require.Equal(t, []string{"16", "20", "0.8", "ratio",
+		"sync_rate = received, with a status push accepted by the national portal before the cut / received", "", ""},
+		find("2025-03", "sync_rate")[8:])
+	// February: N and O, both synced.
+	require.Equal(t, []string{"2", "2", "1"}, find("2025-02", "sync_rate")[8:11])
 	catalog := 0
 	for _, r := range recs[1:] {
 		if r[0] == "catalog" {

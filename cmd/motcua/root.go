@@ -96,6 +96,8 @@ Start with:
 		newDemoDataCmd(s),
 		newSimulateCmd(s),
 		newAnalyzeCmd(s),
+		newKeysCmd(s),
+		newWorkerCmd(s),
 	)
 	return root
 }

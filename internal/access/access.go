@@ -90,6 +90,15 @@ func ReadAudit(p auth.Principal) error {
 	return nil
 }
 
+// UseCodec: only administrators may seal or open the payloads of Temporal
+// histories (the codec endpoint): they hold citizens' personal data.
+func UseCodec(p auth.Principal) error {
+	if p.Kind != auth.KindAdmin {
+		return deny("only administrators may use the payload codec: it opens citizens' personal data (you are %s)", describe(p))
+	}
+	return nil
+}
+
 // Inbox: officers have an inbox of their agency's tasks.
 func Inbox(p auth.Principal) error {
 	if p.Kind != auth.KindOfficer {

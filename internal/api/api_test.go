@@ -509,6 +509,116 @@ func TestPaymentCallbackConfirmsThePayment(t *testing.T) {
 	require.True(t, st.PaidOnline)
 }
 
+// TestFeedbackCallbackRecordsComplaints sends complaints as the citizen
+// feedback system does: recorded once (a repeat is a duplicate that
+// changes nothing), counted by the report, audited; refused unsigned,
+// about an unknown dossier or malformed.
+func TestFeedbackCallbackRecordsComplaints(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	st := e.submitted()
+	require.Eventually(t, func() bool {
+		_, err := e.engine.Store.DossierGet(ctx, st.Code)
+		return err == nil
+	}, 30*time.Second, 50*time.Millisecond, "the dossier reaches the read model")
+	complainedAt := st.ReceivedAt.Add(time.Second)
+	later := complainedAt.Add(time.Minute)
+	post := func(b any, headers ...string) answer {
+		t.Helper()
+		body, err := json.Marshal(b)
+		require.NoError(t, err)
+		if len(headers) == 0 {
+			ts, sig := sign(body)
+			headers = []string{integrations.HeaderTimestamp, ts, integrations.HeaderSignature, sig}
+		}
+		return e.do("POST", "/v1/callbacks/feedback", "", "application/json", body, headers...)
+	}
+	complained := func(cut time.Time) int {
+		t.Helper()
+		rows, err := e.engine.Store.ReportDossiers(ctx, store.ReportParams{Periods: []store.ReportPeriod{
+			{From: st.ReceivedAt.Add(-24 * time.Hour), To: cut}}})
+		require.NoError(t, err)
+		require.Len(t, rows, 1)
+		return rows[0].Complained
+	}
+
+	complaint := api.FeedbackCallback{Reference: "PAKN-2026-000123", DossierCode: st.Code, At: complainedAt,
+		Content: "Cán bộ yêu cầu nộp lại giấy khai sinh của cha mẹ đã có trong cơ sở dữ liệu."}
+	a := post(complaint)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	var ans api.CallbackAnswer
+	a.json(t, &ans)
+	require.Equal(t, "recorded", ans.Status)
+	require.Equal(t, 1, complained(later))
+	require.Zero(t, complained(complainedAt), "counted from the time of the complaint")
+
+	// The same reference again, even dated earlier: a duplicate, nothing
+	// changes.
+	again := complaint
+	again.At = complainedAt.Add(-30 * time.Minute)
+	a = post(again)
+	require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+	a.json(t, &ans)
+	require.Equal(t, "duplicate", ans.Status)
+	require.Zero(t, complained(complainedAt))
+
+	// A bad signature, and none.
+	body, err := json.Marshal(api.FeedbackCallback{Reference: "PAKN-2", DossierCode: st.Code, At: complainedAt, Content: "x"})
+	require.NoError(t, err)
+	ts, _ := sign(body)
+	a = post(api.FeedbackCallback{Reference: "PAKN-2", DossierCode: st.Code, At: complainedAt, Content: "x"},
+		integrations.HeaderTimestamp, ts, integrations.HeaderSignature, integrations.Sign([]byte("another-secret-of-16-bytes"), ts, body))
+	require.Equal(t, http.StatusUnauthorized, a.status)
+	require.Equal(t, api.CodeUnauthenticated, a.apiError(t).Code)
+	a = e.do("POST", "/v1/callbacks/feedback", "", "application/json", body)
+	require.Equal(t, http.StatusUnauthorized, a.status)
+
+	// An unknown dossier.
+	a = post(api.FeedbackCallback{Reference: "PAKN-3", DossierCode: "X-000000-0001", At: complainedAt, Content: "x"})
+	require.Equal(t, http.StatusNotFound, a.status, "%s", a.body)
+	require.Equal(t, api.CodeNotFound, a.apiError(t).Code)
+
+	// Malformed: not a time, an unknown field, a NUL in the reference;
+	// incomplete: no content; dated in the future.
+	for _, bad := range []struct {
+		body   string
+		status int
+		field  string
+	}{
+		{`{"reference": "PAKN-4", "dossier_code": "` + st.Code + `", "at": "12/03/2026", "content": "x"}`, http.StatusBadRequest, ""},
+		{`{"reference": "PAKN-4", "dossier_code": "` + st.Code + `", "at": "2026-03-12T10:00:00+07:00", "content": "x", "rating": 1}`,
+			http.StatusBadRequest, "rating"},
+		{`{"reference": "PAKN\u0000", "dossier_code": "` + st.Code + `", "at": "2026-03-12T10:00:00+07:00", "content": "x"}`,
+			http.StatusBadRequest, ""},
+		{`{"reference": "PAKN-4", "dossier_code": "` + st.Code + `", "at": "2026-03-12T10:00:00+07:00"}`, http.StatusUnprocessableEntity, "content"},
+		{`{"reference": "PAKN-4", "dossier_code": "` + st.Code + `", "at": "` + time.Now().Add(time.Hour).Format(time.RFC3339) + `", "content": "x"}`,
+			http.StatusBadRequest, "at"},
+	} {
+		ts, sig := sign([]byte(bad.body))
+		a = e.do("POST", "/v1/callbacks/feedback", "", "application/json", []byte(bad.body),
+			integrations.HeaderTimestamp, ts, integrations.HeaderSignature, sig)
+		require.Equal(t, bad.status, a.status, "%s: %s", bad.body, a.body)
+		require.Equal(t, bad.field, a.apiError(t).Field, bad.body)
+	}
+	require.Equal(t, 1, complained(later), "only the first complaint counts")
+
+	// Every call is audited, newest first; those refused before the body
+	// was read name no dossier.
+	rows, err := e.engine.Store.AuditList(ctx, store.AuditListParams{Action: "callback.feedback", Limit: 100})
+	require.NoError(t, err)
+	var actions []string
+	for _, r := range rows {
+		require.Equal(t, "system", r.Kind)
+		require.Equal(t, "citizen feedback system", r.Subject)
+		actions = append(actions, r.Target+"/"+r.Decision+"/"+strconv.Itoa(r.Status))
+	}
+	code := st.Code
+	require.Equal(t, []string{
+		code + "/failed/400", "/failed/422", code + "/failed/400", "/failed/400", "/failed/400",
+		"X-000000-0001/failed/404", "/denied/401", "/denied/401", code + "/accepted/200", code + "/accepted/200",
+	}, actions)
+}
+
 // TestWithdrawAndExtend covers the withdrawal with its stop notice, and
 // the one extension of an appointment, through the API.
 func TestWithdrawAndExtend(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/integrations"
 	"github.com/motcua/motcua/internal/service"
+	"github.com/motcua/motcua/internal/store"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -40,6 +41,17 @@ type NotificationCallback struct {
 	Status  string    `json:"status" validate:"required,oneof=delivered failed"`
 	Detail  string    `json:"detail,omitempty" validate:"max=2000"`
 	At      time.Time `json:"at,omitempty"`
+}
+
+// FeedbackCallback is a complaint about a dossier that the citizen
+// feedback system forwards.
+type FeedbackCallback struct {
+	// Reference is the feedback system's id of the complaint: sent again,
+	// it is a duplicate.
+	Reference   string    `json:"reference" validate:"required,max=200"`
+	DossierCode string    `json:"dossier_code" validate:"required,max=100"`
+	At          time.Time `json:"at" validate:"required"`                // when the citizen complained (RFC 3339)
+	Content     string    `json:"content" validate:"required,max=10000"` // what the citizen wrote
 }
 
 // maxSkew is how far a callback's timestamp may be from now.
@@ -149,5 +161,40 @@ func (s *Server) notificationCallback(c *call) (any, error) {
 		return nil, err
 	}
 	c.reason = fmt.Sprintf("%s %s: %s", b.Channel, b.Status, b.Detail)
+	return CallbackAnswer{Status: "recorded"}, nil
+}
+
+// feedbackCallback handles POST /v1/callbacks/feedback: the complaint is
+// recorded in the read model (store.ComplaintAdd), where the satisfaction
+// indicator counts it.
+func (s *Server) feedbackCallback(c *call) (any, error) {
+	body, err := s.signedBody(c, "citizen feedback system", s.secrets.Feedback)
+	if err != nil {
+		return nil, err
+	}
+	var b FeedbackCallback
+	if err := DecodeJSON(strings.NewReader(string(body)), s.maxBody, &b); err != nil {
+		return nil, err
+	}
+	c.target = b.DossierCode
+	if b.At.After(time.Now().Add(maxSkew)) {
+		return nil, badRequest("at", "the complaint is dated %s, in the future", b.At.Format(time.RFC3339))
+	}
+	added, err := s.store.ComplaintAdd(c.r.Context(), store.Complaint{Reference: b.Reference, DossierCode: b.DossierCode,
+		At: b.At, Content: b.Content})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, notFound("dossier %s is not in the read model", b.DossierCode)
+	case errors.Is(err, store.ErrInvalid):
+		return nil, badRequest("", "%v", err)
+	case err != nil:
+		return nil, err
+	}
+	if !added {
+		// The feedback system sends again what it is not sure arrived.
+		c.reason = "duplicate of a recorded complaint " + b.Reference
+		return CallbackAnswer{Status: "duplicate"}, nil
+	}
+	c.reason = "complaint " + b.Reference
 	return CallbackAnswer{Status: "recorded"}, nil
 }

@@ -17,13 +17,14 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"procedure": "1.001193", "mode": "full_online", "channel": "online", "applicant": {"id": "1"}, "form": {"a": 1, "b": true, "c": null}}`,
 		`{"satisfied": true}`, `{"new_appointment": "2026-01-02T15:04:05Z", "reason": "x"}`,
 		`{"code": "X", "reference": "R", "amount": -1, "status": "paid"}`,
+		`{"reference": "PAKN-1", "dossier_code": "X", "at": "2025-03-12T10:00:00+07:00", "content": "chậm\u0000"}`,
 		`{"a":`, `[]`, `null`, `{"items": [1]}`, "{\"task\": \"\xff\"}", `{"amount": 1e400}`, `{} {}`,
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		targets := []any{&ActBody{}, &SubmitBody{}, &SupplementBody{}, &WithdrawBody{}, &RatingBody{}, &ExtendBody{},
-			&PaymentCallback{}, &PortalCallback{}, &NotificationCallback{}}
+			&PaymentCallback{}, &PortalCallback{}, &NotificationCallback{}, &FeedbackCallback{}}
 		for _, dst := range targets {
 			err := DecodeJSON(bytes.NewReader(body), 1<<16, dst)
 			if err == nil {

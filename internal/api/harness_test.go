@@ -24,6 +24,7 @@ import (
 
 	"github.com/motcua/motcua/internal/api"
 	"github.com/motcua/motcua/internal/auth"
+	"github.com/motcua/motcua/internal/codec"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/metrics"
 	"github.com/motcua/motcua/internal/service"
@@ -91,8 +92,10 @@ func start(t testing.TB) *testEnv {
 		Roots: eng.Roots, ObserveUpdate: m.ObserveUpdate})
 	require.NoError(t, err)
 	srv, err := api.New(api.Options{Service: svc, Store: eng.Store, Auth: authn, Metrics: m,
-		Secrets:   api.Secrets{Payments: []byte(paySecret), Portal: []byte(paySecret), Notifications: []byte(paySecret)},
-		MaxUpload: 2 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Secrets: api.Secrets{Payments: []byte(paySecret), Portal: []byte(paySecret), Notifications: []byte(paySecret),
+			Feedback: []byte(paySecret)},
+		MaxUpload: 2 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Codec: codec.New(testRing(t)), CodecOrigins: []string{testUIOrigin}})
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)

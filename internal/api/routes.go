@@ -18,6 +18,8 @@ var (
 	readErrs    = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
 	actionErrs  = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity}
 	callbackErr = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity}
+	// The feedback callback refuses nothing in the dossier's state.
+	feedbackErrs = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity}
 )
 
 var pageParams = []param{
@@ -34,6 +36,20 @@ func (s *Server) table() []*route {
 			summary: "The read model and Temporal answer.", result: Health{}, errors: []int{http.StatusServiceUnavailable}, handle: s.readyz},
 		{method: "GET", pattern: "/metrics", id: "metrics", tag: "operations", access: public,
 			summary: "Prometheus metrics.", produces: "text/plain", handle: s.serveMetrics},
+		{method: "POST", pattern: "/codec/encode", id: "codecEncode", tag: "operations", access: signedIn, action: "codec.encode",
+			summary: "Seal payloads with the payload codec (administrators; Temporal's remote codec protocol).",
+			body:    CodecPayloads{}, result: CodecPayloads{}, errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge},
+			handle: s.codecRoute},
+		{method: "POST", pattern: "/codec/decode", id: "codecDecode", tag: "operations", access: signedIn, action: "codec.decode",
+			summary: "Open payloads sealed by the payload codec, for the Temporal UI and CLI (administrators; every use is audited).",
+			body:    CodecPayloads{}, result: CodecPayloads{}, errors: []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge},
+			handle: s.codecRoute},
+		{method: "OPTIONS", pattern: "/codec/encode", id: "codecEncodePreflight", tag: "operations", access: public, status: http.StatusNoContent,
+			summary: "CORS preflight of the codec endpoint, for the origins the server allows.", errors: []int{http.StatusForbidden},
+			handle: s.codecPreflight},
+		{method: "OPTIONS", pattern: "/codec/decode", id: "codecDecodePreflight", tag: "operations", access: public, status: http.StatusNoContent,
+			summary: "CORS preflight of the codec endpoint, for the origins the server allows.", errors: []int{http.StatusForbidden},
+			handle: s.codecPreflight},
 		{method: "GET", pattern: "/openapi.json", id: "openapi", tag: "operations", access: public,
 			summary: "This document.", produces: "application/json", handle: s.serveOpenAPI},
 
@@ -125,6 +141,9 @@ func (s *Server) table() []*route {
 		{method: "POST", pattern: "/v1/callbacks/notifications", id: "notificationCallback", tag: "callbacks", access: signed, action: "callback.notification",
 			summary: "The notification service reports a delivery (HMAC-signed).", body: NotificationCallback{},
 			result: CallbackAnswer{}, errors: callbackErr, handle: s.notificationCallback},
+		{method: "POST", pattern: "/v1/callbacks/feedback", id: "feedbackCallback", tag: "callbacks", access: signed, action: "callback.feedback",
+			summary: "The citizen feedback system sends a complaint about a dossier (HMAC-signed), counted by the satisfaction indicator: `recorded`, or `duplicate` for a reference already recorded (nothing changes); 404 when the read model holds no such dossier.", body: FeedbackCallback{},
+			result: CallbackAnswer{}, errors: feedbackErrs, handle: s.feedbackCallback},
 	}
 }
 

@@ -2,9 +2,9 @@
 // (submit, state and timeline, files, supplement, withdraw, rating,
 // signed result), the officers' inbox and actions, the indicators report
 // and its charts, the analysis of a procedure's versions and its steps
-// chart, the payment platform's callback and the portal's and
-// notifier's receipts, the audit log, and /openapi.json, /healthz, /readyz
-// and /metrics.
+// chart, the payment platform's callback, the portal's and notifier's
+// receipts and the citizen feedback system's complaints, the audit log,
+// and /openapi.json, /healthz, /readyz and /metrics.
 //
 // Every route is declared once in the route table (routes.go), which feeds
 // both the router and the OpenAPI document. Requests are authenticated by
@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.temporal.io/sdk/converter"
 	"log/slog"
 	"net"
 	"net/http"
@@ -40,6 +41,8 @@ type Secrets struct {
 	Payments      []byte
 	Portal        []byte
 	Notifications []byte
+	// Feedback is the citizen feedback system's, which sends complaints.
+	Feedback []byte
 }
 
 // Options are the dependencies and limits of a Server.
@@ -62,6 +65,11 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Extra is served for paths the API does not know (the web console).
 	Extra http.Handler
+	// Codec, when set, is served to administrators at /codec/encode and
+	// /codec/decode; CodecOrigins are the web origins (the Temporal UI's)
+	// allowed to call it from a browser.
+	Codec        converter.PayloadCodec
+	CodecOrigins []string
 }
 
 // Server serves the API.
@@ -76,10 +84,13 @@ type Server struct {
 	maxUp   int64
 	timeout time.Duration
 	ready   func(ctx context.Context) error
-	routes  []*route
-	handler http.Handler
-	docOnce sync.Once
-	doc     []byte
+	codec   converter.PayloadCodec
+	// codecOrigins may call the codec endpoint from a browser.
+	codecOrigins []string
+	routes       []*route
+	handler      http.Handler
+	docOnce      sync.Once
+	doc          []byte
 }
 
 // New checks the options and builds the router.
@@ -98,7 +109,8 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("api: missing %s", strings.Join(missing, ", "))
 	}
 	s := &Server{svc: o.Service, store: o.Store, auth: o.Auth, metrics: o.Metrics, log: o.Logger,
-		secrets: o.Secrets, maxBody: o.MaxBody, maxUp: o.MaxUpload, timeout: o.Timeout, ready: o.Ready}
+		secrets: o.Secrets, maxBody: o.MaxBody, maxUp: o.MaxUpload, timeout: o.Timeout, ready: o.Ready,
+		codec: o.Codec, codecOrigins: o.CodecOrigins}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -551,6 +551,26 @@ type sampleFileEntry struct {
 	ApplicantID string   `yaml:"applicant_id,omitempty"`
 }
 
+// IsSampleFile reports whether the tokens file at path is a development
+// sample written by WriteSample (it starts with the sample's header), which
+// a production server must not run with.
+func IsSampleFile(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("auth: reading the tokens file: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sampleHeaderFirstLine))
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("auth: reading the tokens file: %w", err)
+	}
+	return string(head[:n]) == sampleHeaderFirstLine, nil
+}
+
+// sampleHeaderFirstLine is the first line of sampleHeader.
+var sampleHeaderFirstLine = sampleHeader[:strings.IndexByte(sampleHeader, '\n')+1]
+
 // WriteSample writes a tokens file at path for principals, each with a
 // fresh random token (32 bytes from crypto/rand in unpadded base64url),
 // under a header saying the file is for development only. It creates the

@@ -948,7 +948,10 @@ func TestIndicators(t *testing.T) {
 		require.Equal(t, []string{"Hồ sơ tiếp nhận trong kỳ", "20", ""}, cells(t, p.body, "", figure("received")))
 		require.Equal(t, []string{"Thời gian giải quyết trung bình (ngày làm việc)", "3,22 ngày", "29 / 9"},
 			cells(t, p.body, "", figure("avg_handling_days")))
-		require.Equal(t, "chưa có dữ liệu", cells(t, p.body, "", figure("sync_rate"))[1])
+		require.Equal(t, []string{"Tỷ lệ hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia", "80,00%", "16 / 20"},
+			cells(t, p.body, "", figure("sync_rate")))
+		require.Equal(t, []string{"Tỷ lệ hồ sơ bị phản ánh, kiến nghị", "9,52%", "2 / 21"}, cells(t, p.body, "", figure("complaint_rate")))
+		require.Equal(t, []string{"Mức độ hài lòng", "57,14%", "12 / 21"}, cells(t, p.body, "", figure("satisfaction_rate")))
 		require.Equal(t, []string{"Tỷ lệ dịch vụ công trực tuyến phát sinh hồ sơ trực tuyến", "33,33%", "2 / 6"},
 			cells(t, p.body, "catalog-figures", figure("online_services_used")))
 		require.Equal(t, 1, count(t, p.body, "section", map[string]string{"class": "indicator-group", "data-key": ""}))

@@ -173,17 +173,75 @@ func TestProportions(t *testing.T) {
 		{"submitted on a day off", share(ds, all, func(d *Dossier) bool {
 			return d.State().ReceivedAt.In(dossier.Vietnam).Weekday()%6 == 0
 		}), 0.01, 0.05},
+		// Outside the workflows (outside.go).
+		{"synced to the portal", share(ds, all, synced), 0.82, 0.87},
+		{"synced, of integrated procedures", share(ds, inPortal, synced), 0.985, 1},
+		{"synced, of the others", share(ds, func(d *Dossier) bool { return !inPortal(d) }, synced), 0, 0},
+		{"complained about", share(ds, all, complained), 0.005, 0.02},
+		{"complained, of the rated dissatisfied", share(ds, dissatisfied, complained), 0.2, 0.4},
+		{"complained, of the processed on time and not dissatisfied", share(ds, func(d *Dossier) bool {
+			return processed(d) && d.State().Timeliness != dossier.Late && !dissatisfied(d)
+		}, complained), 0, 0.006},
 	}
 	for _, c := range checks {
 		t.Logf("%-32s %.4f", c.name, c.got)
 		require.GreaterOrEqual(t, c.got, c.min, c.name)
 		require.LessOrEqual(t, c.got, c.max, c.name)
 	}
-	// Satisfaction as the index computes it: 100% − late − dissatisfied.
+	// Satisfaction as the index computes it: 100% − late − dissatisfied
+	// or complained about.
 	late := share(ds, all, func(d *Dossier) bool { return d.State().Timeliness == dossier.Late })
-	unhappy := share(ds, all, func(d *Dossier) bool { r := d.State().Rating; return r != nil && !r.Satisfied })
+	unhappy := share(ds, all, func(d *Dossier) bool { return dissatisfied(d) || complained(d) })
 	t.Logf("%-32s %.4f", "satisfaction index", 1-late-unhappy)
 	require.InDelta(t, 0.93, 1-late-unhappy, 0.04)
+}
+
+func synced(d *Dossier) bool       { return !d.PortalSyncedAt.IsZero() }
+func complained(d *Dossier) bool   { return len(d.Complaints) > 0 }
+func inPortal(d *Dossier) bool     { return integrated(d.State().ProcedureCode) }
+func dissatisfied(d *Dossier) bool { r := d.State().Rating; return r != nil && !r.Satisfied }
+
+// TestOutside checks the outside data of every dossier of the large run:
+// synced after its submission and within the day the activity retries,
+// complaints after it, before the end of the history, with references of
+// their own.
+func TestOutside(t *testing.T) {
+	t.Parallel()
+	refs := map[string]bool{}
+	quick, twice := 0, 0
+	n := 0
+	for i := range large() {
+		d := &large()[i]
+		st := d.State()
+		if synced(d) {
+			n++
+			require.True(t, d.PortalSyncedAt.After(st.ReceivedAt), d.Code)
+			require.LessOrEqual(t, d.PortalSyncedAt.Sub(st.ReceivedAt), syncLateMax, d.Code)
+			require.False(t, d.PortalSyncedAt.After(yearTo), d.Code)
+			if d.PortalSyncedAt.Sub(st.ReceivedAt) <= syncMax {
+				quick++
+			}
+		}
+		require.LessOrEqual(t, len(d.Complaints), 2, d.Code)
+		if len(d.Complaints) == 2 {
+			twice++
+			require.True(t, d.Complaints[1].At.After(d.Complaints[0].At), d.Code)
+		}
+		for j, c := range d.Complaints {
+			require.Equal(t, d.Code, c.DossierCode)
+			require.Equal(t, fmt.Sprintf("PAKN-%s-%d", d.Code, j+1), c.Reference)
+			require.False(t, refs[c.Reference], "reference %s twice", c.Reference)
+			refs[c.Reference] = true
+			require.True(t, c.At.After(st.ReceivedAt), c.Reference)
+			require.False(t, c.At.After(yearTo), c.Reference)
+			require.NotEmpty(t, c.Content)
+			if st.Rating != nil && !st.Rating.Satisfied && j == 0 {
+				require.True(t, c.At.After(st.Rating.At), "%s: a complaint of a dissatisfied citizen follows the rating", c.Reference)
+			}
+		}
+	}
+	require.Greater(t, float64(quick)/float64(n), 0.97, "synced within minutes")
+	require.Greater(t, twice, 0, "some complain twice")
 }
 
 // legal are the status changes the workflow makes between two events of

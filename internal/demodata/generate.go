@@ -66,6 +66,14 @@ type Dossier struct {
 	// consultation of another agency. Each carries the whole timeline of
 	// its workflow.
 	Projections []dossier.Projection
+	// PortalSyncedAt and Complaints are what the read model learns of the
+	// dossier from outside its workflows, up to Options.Now: when the
+	// national portal first accepted a status push of it (zero: not
+	// synced), and the citizen's complaints (see the package
+	// documentation). They are not in the projections: a loader passes
+	// them to store.BulkLoad (BulkLoadParams.Outside).
+	PortalSyncedAt time.Time
+	Complaints     []dossier.Complaint
 }
 
 // State returns the dossier's last snapshot.
@@ -103,6 +111,7 @@ type generator struct {
 	seedDay uint64
 	seedSim uint64
 	seedPop uint64
+	seedOut uint64 // the outside data (outside.go)
 	pool    uint64 // how many different applicants there are
 	signer  string
 	procs   []*procedure
@@ -117,6 +126,7 @@ type procedure struct {
 	weight    float64
 	late      float64
 	agency    string // the agency code of its dossier codes
+	portal    bool   // integrated with the national portal (outside.go)
 	effective time.Time
 	form      *planForm
 	full      *modeInfo
@@ -176,6 +186,7 @@ func newGenerator(cat *definitions.Catalog, cal *workcal.Calendar, opts Options)
 	}
 	seed := uint64(opts.Seed)
 	g.seedDay, g.seedSim, g.seedPop = splitmix64(seed), splitmix64(seed^0xda7a), splitmix64(seed^0x9e0b1e)
+	g.seedOut = splitmix64(seed ^ 0x0a751de)
 	g.pool = uint64(max(1000, opts.Dossiers*4/5))
 
 	// Every year dossiers are handled in needs a calendar: the period, and
@@ -260,7 +271,8 @@ func sortedKeys(m map[string]float64) []string {
 }
 
 func newProcedure(p *definitions.Plan, weight float64) (*procedure, error) {
-	proc := &procedure{plan: p, weight: weight, late: defaultLate, agency: agencyCode(p), effective: p.EffectiveFrom.Time()}
+	proc := &procedure{plan: p, weight: weight, late: defaultLate, agency: agencyCode(p), effective: p.EffectiveFrom.Time(),
+		portal: integrated(p.Code)}
 	if l, ok := lateRates[p.Code]; ok {
 		proc.late = l
 	}
@@ -635,7 +647,9 @@ func (g *generator) simulate(a arrival, sc *script) (Dossier, error) {
 	if err := s.run(); err != nil {
 		return Dossier{}, fmt.Errorf("dossier %s: %w", code, err)
 	}
-	return Dossier{Code: code, Agency: a.agency, Day: a.day.Format(time.DateOnly), N: a.n, Projections: s.projections()}, nil
+	d := Dossier{Code: code, Agency: a.agency, Day: a.day.Format(time.DateOnly), N: a.n, Projections: s.projections()}
+	g.outside(&d, a, p.portal)
+	return d, nil
 }
 
 // components are the files and re-used data the applicant submits, in the

@@ -109,3 +109,23 @@ func hexDigits(r *rand.Rand, n int) string {
 	}
 	return b.String()
 }
+
+// What citizens write to the feedback system (complaints).
+var (
+	complaintsLate = []string{
+		"Quá ngày hẹn trả kết quả nhưng chưa nhận được hồ sơ",
+		"Hồ sơ bị trễ hẹn mà không được thông báo lý do",
+		"Đề nghị cơ quan giải quyết hồ sơ đúng thời hạn đã hẹn",
+	}
+	complaintsDissatisfied = []string{
+		"Cán bộ hướng dẫn chưa rõ ràng, phải đi lại nhiều lần",
+		"Yêu cầu nộp giấy tờ đã có trong cơ sở dữ liệu",
+		"Thái độ tiếp nhận hồ sơ chưa đúng mực",
+	}
+	complaintsOther = []string{
+		"Không tra cứu được tình trạng hồ sơ trên Cổng dịch vụ công",
+		"Hệ thống báo lỗi khi nộp hồ sơ trực tuyến",
+		"Thời gian chờ tại bộ phận một cửa quá lâu",
+	}
+	complaintsAgain = []string{"Đã phản ánh nhưng chưa được trả lời", "Đề nghị xem xét lại nội dung đã phản ánh"}
+)

@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,6 +35,7 @@ import (
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/api"
 	"github.com/motcua/motcua/internal/auth"
+	"github.com/motcua/motcua/internal/codec"
 	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/devservices"
 	"github.com/motcua/motcua/internal/httpserver"
@@ -64,6 +66,10 @@ type Config struct {
 	// the tokens file DATA/tokens.yaml, written with sample principals
 	// of the catalog on the first start.
 	Auth auth.Config
+	// CodecKeys is the key file of the payload codec (internal/codec);
+	// "" means DATA/codec-keys.yaml, created with a new key on the first
+	// start. Every payload the engine hands to Temporal is sealed with it.
+	CodecKeys string
 	// Logger receives the logs of every part; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -88,11 +94,34 @@ type Env struct {
 	// the principals written to it on this start (none when it existed).
 	TokensFile string
 	Samples    []auth.SampleEntry
+	// CodecKeysFile is the codec's key file, and CodecKeyCreated the id
+	// of the key created in it on this start ("" when it existed).
+	CodecKeysFile   string
+	CodecKeyCreated string
+	// Codec seals the payloads; the API's /codec endpoint uses it too.
+	Codec *codec.Codec
 	// StartedIn is how long Start took.
 	StartedIn time.Duration
 
 	dataDir       string
 	paymentSecret []byte
+	codecOrigins  []string
+}
+
+// uiCodec returns the codec endpoint the Web UI decodes payloads with (the
+// API's, when it listens on a fixed port) and the UI's origins the API
+// lets call it.
+func uiCodec(cfg Config) (endpoint string, origins []string) {
+	listen := cfg.APIListen
+	if listen == "" {
+		listen = httpserver.DefaultListen
+	}
+	_, port, err := net.SplitHostPort(listen)
+	if cfg.UIPort == 0 || listen == "off" || err != nil || port == "0" {
+		return "", nil
+	}
+	ui := strconv.Itoa(cfg.UIPort)
+	return "http://" + listen + "/codec", []string{"http://127.0.0.1:" + ui, "http://localhost:" + ui}
 }
 
 // Start brings everything up; on an error, what was started is stopped.
@@ -119,14 +148,22 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 		}
 	}()
 
+	codecEndpoint, codecOrigins := uiCodec(cfg)
+	e.codecOrigins = codecOrigins
 	e.Server, err = devserver.Start(ctx, devserver.Options{DataDir: dir, FrontendPort: cfg.FrontendPort,
-		UIPort: cfg.UIPort, Namespace: cfg.Namespace, Logger: cfg.Logger})
+		UIPort: cfg.UIPort, Namespace: cfg.Namespace, CodecEndpoint: codecEndpoint, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
+	ring, err := e.codecKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e.Codec = codec.New(ring)
 	e.Client, err = client.Dial(client.Options{HostPort: e.Server.FrontendAddress(), Namespace: e.Server.Namespace(),
 		Logger:             sdklog.NewStructuredLogger(cfg.Logger.With("component", "worker")),
-		ContextPropagators: []workflow.ContextPropagator{reqid.Propagator()}})
+		ContextPropagators: []workflow.ContextPropagator{reqid.Propagator()},
+		DataConverter:      codec.DataConverter(ring)})
 	if err != nil {
 		return nil, fmt.Errorf("dev: connecting to the embedded server: %w", err)
 	}
@@ -155,6 +192,31 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 	return e, nil
 }
 
+// CodecKeysFile is the codec's key file inside the data folder.
+const CodecKeysFile = "codec-keys.yaml"
+
+// codecKeys loads the codec's key file, creating DATA/codec-keys.yaml with
+// a new key on the first start.
+func (e *Env) codecKeys(cfg Config) (*codec.KeyRing, error) {
+	path := cfg.CodecKeys
+	if path == "" {
+		path = filepath.Join(e.dataDir, CodecKeysFile)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			id, err := codec.WriteKeyFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("dev: %w", err)
+			}
+			e.CodecKeyCreated = id
+		}
+	}
+	ring, err := codec.LoadKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("dev: %w", err)
+	}
+	e.CodecKeysFile = path
+	return ring, nil
+}
+
 // startHTTP starts the API and console, with a sample tokens file on the
 // first start.
 func (e *Env) startHTTP(ctx context.Context, cfg Config) error {
@@ -175,7 +237,7 @@ func (e *Env) startHTTP(ctx context.Context, cfg Config) error {
 	e.HTTP, err = httpserver.Start(ctx, httpserver.Config{
 		Listen: cfg.APIListen, Auth: ac, Secrets: api.Secrets{Payments: e.paymentSecret},
 		FilesDir: filepath.Join(e.dataDir, "files"), ResultsDir: e.Built.ResultsDir,
-		Catalog: e.Catalog, Client: e.Client, Store: e.Built.Store, Logger: cfg.Logger.With("component", "api"),
+		Catalog: e.Catalog, Client: e.Client, Store: e.Built.Store, Codec: e.Codec, CodecOrigins: e.codecOrigins, Logger: cfg.Logger.With("component", "api"),
 	})
 	if err != nil {
 		return err
@@ -314,6 +376,7 @@ func (e *Env) PrintSummary(w io.Writer) {
   Temporal database  %s
   Read model         %s
   Agency certificate %s
+  Payload keys       %s
   Signed results     %s
   Notifications      %s
   Portal sync        %s
@@ -323,7 +386,7 @@ func (e *Env) PrintSummary(w io.Writer) {
 `,
 		e.StartedIn.Round(time.Millisecond), apiURL, consoleURL,
 		e.Server.FrontendAddress(), e.Server.Namespace(), ui, e.dataDir, e.Server.DatabasePath(),
-		b.ReadModel, b.Certificate, b.ResultsDir, b.Notifier, b.Portal, standIns,
+		b.ReadModel, b.Certificate, e.codecSummary(), b.ResultsDir, b.Notifier, b.Portal, standIns,
 		strings.Join(e.Workers.TaskQueues(), ", "), strings.Join(codes, ", "))
 	if e.HTTP != nil && e.TokensFile != "" {
 		e.printTokens(w)
@@ -343,6 +406,15 @@ resumes every dossier and timer.
 `,
 		e.Server.FrontendAddress(), e.dataDir, workflows.DossierWorkflow, workflows.TaskQueue,
 		workflows.UpdateAct, workflows.QueryState)
+}
+
+// codecSummary says where the payload codec's keys are.
+func (e *Env) codecSummary() string {
+	out := e.CodecKeysFile + " (AES-256-GCM; every Temporal payload is sealed"
+	if e.CodecKeyCreated != "" {
+		out += "; key " + e.CodecKeyCreated + " created now: back it up, a lost key loses the histories it sealed"
+	}
+	return out + ")"
 }
 
 // printTokens says how to sign in: the sample accounts when just written.

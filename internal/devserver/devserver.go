@@ -101,6 +101,10 @@ type Options struct {
 	// UIPort is the Web UI's port on 127.0.0.1; 0 turns the UI off.
 	// (`motcua dev` passes DefaultUIPort unless --ui-port says otherwise.)
 	UIPort int
+	// CodecEndpoint, when set, is the payload codec endpoint the Web UI
+	// decodes payloads with (the API's /codec), called with the browser's
+	// cookies: an administrator signed in to the console reads payloads.
+	CodecEndpoint string
 	// Namespace is created on the first start; "" means DefaultNamespace.
 	Namespace string
 	// Retention is how long closed workflows are kept, for a namespace
@@ -243,7 +247,7 @@ func Start(ctx context.Context, opts Options) (_ *Server, err error) {
 		return nil, err
 	}
 	if opts.UIPort != 0 {
-		s.startUI(opts.UIPort)
+		s.startUI(opts.UIPort, opts.CodecEndpoint)
 	}
 	return s, nil
 }
@@ -441,7 +445,7 @@ func addMissing(ctx context.Context, op operatorservice.OperatorServiceClient, n
 
 // startUI serves the Temporal Web UI. Its Start blocks, so it runs in the
 // background; the port was checked to be free.
-func (s *Server) startUI(port int) {
+func (s *Server) startUI(port int, codecEndpoint string) {
 	s.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
 		Host:                localhost,
 		Port:                port,
@@ -451,6 +455,8 @@ func (s *Server) startUI(port int) {
 		CORS:                uiconfig.CORS{CookieInsecure: true},
 		HideLogs:            true,
 		DisableNewsFetch:    true,
+		Codec: uiconfig.Codec{Endpoint: codecEndpoint, IncludeCredentials: codecEndpoint != "",
+			DefaultErrorMessage: "Payloads are encrypted: sign in to the motcua console as an administrator to read them."},
 	}))
 	s.uiURL = fmt.Sprintf("http://%s", net.JoinHostPort(localhost, strconv.Itoa(port)))
 	go func() {

@@ -2,7 +2,9 @@ package devserver_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +24,8 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/codec"
+	"github.com/motcua/motcua/internal/devenv"
 	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/store"
@@ -115,7 +119,7 @@ func TestDurabilityAcrossKill(t *testing.T) {
 
 	first := startDev(t, bin, args...)
 	require.FileExists(t, filepath.Join(data, devserver.DatabaseFile))
-	c := dial(t, port)
+	c := dial(t, port, data)
 
 	// Five dossiers, left at different points: 0 just submitted, 1 received,
 	// 2 past the review, 3 and 4 signed.
@@ -141,7 +145,7 @@ func TestDurabilityAcrossKill(t *testing.T) {
 	<-first.exited
 
 	second := startDev(t, bin, args...)
-	c = dial(t, port)
+	c = dial(t, port, data)
 	defer c.Close()
 	finals := map[string]dossier.State{}
 	for _, code := range codes {
@@ -197,6 +201,26 @@ func TestDurabilityAcrossKill(t *testing.T) {
 		require.FileExists(t, filepath.Join(data, "results", final.Result.Code+".sig.json"))
 	}
 
+	// No personal data rests in plaintext in Temporal's database: the
+	// payload codec sealed the applicants' identity numbers, names and
+	// contacts in every history (the read model keeps what inboxes need).
+	for _, f := range []string{devserver.DatabaseFile, devserver.DatabaseFile + "-wal"} {
+		raw, err := os.ReadFile(filepath.Join(data, f))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		require.NoError(t, err)
+		require.Greater(t, len(raw), 10_000, "%s holds the histories", f)
+		for i := range codes {
+			id := fmt.Sprintf("07909000%04d", i)
+			require.False(t, bytes.Contains(raw, []byte(id)), "%s holds the identity number %s in plaintext", f, id)
+		}
+		for _, s := range []string{"Nguyễn Văn A", "a@example.vn"} {
+			require.False(t, bytes.Contains(raw, []byte(s)), "%s holds %q in plaintext", f, s)
+		}
+		require.True(t, bytes.Contains(raw, []byte(codes[0])), "%s: the dossier codes (workflow ids) are not personal and stay readable", f)
+	}
+
 	// Ctrl-C stops it cleanly.
 	require.NoError(t, second.cmd.Process.Signal(os.Interrupt))
 	select {
@@ -208,9 +232,13 @@ func TestDurabilityAcrossKill(t *testing.T) {
 	require.Contains(t, second.log(), "stopped")
 }
 
-func dial(t *testing.T, port int) client.Client {
+// dial connects with the payload codec of the data folder, as every
+// client of the engine must.
+func dial(t *testing.T, port int, data string) client.Client {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port),
+	ring, err := codec.LoadKeyFile(filepath.Join(data, devenv.CodecKeysFile))
+	require.NoError(t, err)
+	c, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", port), DataConverter: codec.DataConverter(ring),
 		Logger: sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
 	require.NoError(t, err)
 	return c

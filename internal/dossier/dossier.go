@@ -255,6 +255,22 @@ type Rating struct {
 	At        time.Time `json:"at"`
 }
 
+// Complaint is a citizen's complaint about the handling of a dossier, as
+// the citizen feedback system forwards it. It does not pass through the
+// workflows: the read model keeps it (store.ComplaintAdd) for the
+// satisfaction indicator.
+type Complaint struct {
+	// Reference is the feedback system's id of the complaint: the same
+	// complaint sent twice is recorded once.
+	Reference string `json:"reference"`
+	// DossierCode is the dossier complained about.
+	DossierCode string `json:"dossier_code"`
+	// At is when the citizen complained.
+	At time.Time `json:"at"`
+	// Content is what the citizen wrote (Vietnamese).
+	Content string `json:"content,omitempty"`
+}
+
 // Projection is what a workflow sends to the read model after a change. It
 // is idempotent: events are keyed by workflow id and sequence, and the
 // snapshot and open tasks replace older ones only when Seq is newer.

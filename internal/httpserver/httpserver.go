@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/api"
@@ -46,7 +47,12 @@ type Config struct {
 	Store   *store.Store         // required
 	// Metrics, when nil, is made over Store.
 	Metrics *metrics.Metrics
-	Logger  *slog.Logger
+	// Codec, when set, is served to administrators at /codec/encode and
+	// /codec/decode (the Temporal UI's and CLI's codec endpoint), and
+	// CodecOrigins are the web origins allowed to call it (the UI's).
+	Codec        converter.PayloadCodec
+	CodecOrigins []string
+	Logger       *slog.Logger
 }
 
 // Server is a running front door.
@@ -88,7 +94,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	srv, err := api.New(api.Options{Service: svc, Store: cfg.Store, Auth: authn, Metrics: m, Logger: log,
-		Secrets: cfg.Secrets, Extra: con.Handler(),
+		Secrets: cfg.Secrets, Extra: con.Handler(), Codec: cfg.Codec, CodecOrigins: cfg.CodecOrigins,
 		Ready: func(ctx context.Context) error {
 			_, err := cfg.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err

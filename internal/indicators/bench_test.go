@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,10 +33,13 @@ import (
 // MOTCUA_BENCH_DOSSIERS sets the year's size (default 50,000; the
 // province's year is 1,700,000). The read models are generated once and
 // kept for the next runs: a SQLite file in MOTCUA_BENCH_CACHE (default the
-// temporary folder) and a PostgreSQL schema motcua_bench_N.
+// temporary folder) and a PostgreSQL schema motcua_bench_vV_N, V counting
+// the versions of the generated data (2: with the portal syncs and
+// complaints), so that data of an earlier version is not reused.
 //
 //	MOTCUA_BENCH_DOSSIERS=1700000 go test ./internal/indicators -run '^$' -bench ReportYear -benchtime 5x
 func BenchmarkReportYear(b *testing.B) {
+	const benchDataVersion = 2
 	n := 50_000
 	if v := os.Getenv("MOTCUA_BENCH_DOSSIERS"); v != "" {
 		var err error
@@ -59,7 +63,7 @@ func BenchmarkReportYear(b *testing.B) {
 		if dir == "" {
 			dir = os.TempDir()
 		}
-		path := filepath.Join(dir, fmt.Sprintf("motcua-bench-report-%d.db", n))
+		path := filepath.Join(dir, fmt.Sprintf("motcua-bench-report-v%d-%d.db", benchDataVersion, n))
 		if _, err := os.Stat(path); err != nil {
 			tmp := path + ".loading"
 			os.Remove(tmp)
@@ -77,7 +81,7 @@ func BenchmarkReportYear(b *testing.B) {
 		if base == "" {
 			b.Skip("MOTCUA_TEST_POSTGRES is unset")
 		}
-		schema := fmt.Sprintf("motcua_bench_%d", n)
+		schema := fmt.Sprintf("motcua_bench_v%d_%d", benchDataVersion, n)
 		admin, err := sql.Open("pgx", base)
 		if err != nil {
 			b.Fatal(err)
@@ -135,13 +139,24 @@ func generate(b *testing.B, dsn string, cat *definitions.Catalog, cal *workcal.C
 	}
 	batches := make(chan []dossier.Projection, 2)
 	done := make(chan error, 1)
-	go func() { done <- st.BulkLoad(ctx, store.BulkLoadParams{Batches: batches}) }()
+	var outside sync.Map // dossier code → store.Outside, until written
+	go func() {
+		done <- st.BulkLoad(ctx, store.BulkLoadParams{Batches: batches, Outside: func(p *dossier.Projection) store.Outside {
+			if o, ok := outside.LoadAndDelete(p.Code); ok {
+				return o.(store.Outside)
+			}
+			return store.Outside{}
+		}})
+	}()
 	var batch []dossier.Projection
 	var genErr error
 	for d, err := range seq {
 		if err != nil {
 			genErr = err
 			break
+		}
+		if !d.PortalSyncedAt.IsZero() || len(d.Complaints) > 0 {
+			outside.Store(d.Code, store.Outside{PortalSyncedAt: d.PortalSyncedAt, Complaints: d.Complaints})
 		}
 		batch = append(batch, d.Projections...)
 		if len(batch) >= 4000 {

@@ -7,7 +7,7 @@
 // recompute it, and its formula in one line of English. Rates are ratios
 // (0.9746, shown as 97,46 %); an average carries its total as numerator and
 // its count as denominator; a count has no denominator. A figure whose
-// denominator is zero, or that the read model cannot give yet, has no value
+// denominator is zero, or that the read model cannot give, has no value
 // (JSON null), the latter with the reason in Missing.
 //
 // # Period and sets of dossiers
@@ -77,7 +77,12 @@
 //	digitisation rate = results with digitised components and an
 //	    electronic result / results
 //	re-use rate = received with a re-used component / received
-//	satisfaction = 1 − late_rate − dissatisfied / handled
+//	sync rate = received, with a status push accepted by the national
+//	    portal before the cut / received
+//	complaint rate = handled, with a complaint before the cut / handled
+//	satisfaction = 1 − late_rate − dissatisfied_or_complained / handled,
+//	    where dissatisfied_or_complained counts once each handled dossier
+//	    rated dissatisfied or with a complaint before the cut
 //
 // Working days are counted as the Civil Code counts a time limit: the days
 // after the start date up to and including the end date that are working
@@ -92,9 +97,11 @@
 // period; a fee-charging procedure (a fee above zero) is payable online when
 // all its fees above zero are.
 //
-// # Not computed yet
+// # Portal sync and complaints
 //
-// The sync rate needs whether each status push to the national portal
-// succeeded, and satisfaction needs complaints: the read model holds
-// neither (see Missing and Report.Notes).
+// The sync rate and the complaints come from outside the workflows: the
+// SyncPortal activity records each status push the national portal
+// accepts, and the citizen feedback system sends its complaints to POST
+// /v1/callbacks/feedback (store.PortalSynced, store.ComplaintAdd). Like
+// the audit log, they are not rebuilt by replaying the projections.
 package indicators

@@ -250,10 +250,7 @@ func (b *builder) name(k groupKey) (string, string) {
 
 // notes says what the report could not compute.
 func (b *builder) notes() []string {
-	notes := []string{
-		"sync_rate: the read model does not record whether each status push to the national portal succeeded",
-		"satisfaction_rate: complaints are not in the read model; only dissatisfied ratings are counted",
-	}
+	var notes []string
 	reasons := make([]string, 0, len(b.unjudged))
 	for why := range b.unjudged {
 		reasons = append(reasons, why)
@@ -394,9 +391,9 @@ func (t *tally) figures() []Figure {
 	figs = append(figs, avg)
 
 	figs = append(figs,
-		Figure{ID: "sync_rate", Name: "Tỷ lệ hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia", Unit: UnitRatio,
-			Formula: "sync_rate = received and synced to the national portal / received",
-			Missing: "the read model does not record whether the status pushes to the national portal succeeded"},
+		ratio("sync_rate", "Tỷ lệ hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia",
+			"sync_rate = received, with a status push accepted by the national portal before the cut / received",
+			t.Synced, t.Received),
 		ratio("online_payment_rate", "Tỷ lệ hồ sơ thanh toán trực tuyến",
 			"online_payment_rate = received with fees due and paid online / received with fees due", t.PaidOnline, t.WithFee),
 		ratio("e_result_rate", "Tỷ lệ hồ sơ trả kết quả điện tử",
@@ -409,12 +406,15 @@ func (t *tally) figures() []Figure {
 			"reuse_rate = received with at least one re-used component / received", t.Reused, t.Received),
 		ratio("dissatisfied_rate", "Tỷ lệ hồ sơ bị đánh giá không hài lòng",
 			"dissatisfied_rate = handled, rated dissatisfied before the cut / handled", t.Dissatisfied, h),
+		ratio("complaint_rate", "Tỷ lệ hồ sơ bị phản ánh, kiến nghị",
+			"complaint_rate = handled, with a complaint from the citizen feedback system before the cut / handled", t.Complained, h),
+		ratio("satisfaction_rate", "Mức độ hài lòng",
+			"satisfaction_rate = 1 - late_rate - dissatisfied_or_complained / handled = "+
+				"(handled - finished_late - open_overdue - dissatisfied_or_complained) / handled, "+
+				"a dossier rated dissatisfied and complained about counting once",
+			h-late-overdue-t.DissatisfiedOrComplained, h),
 	)
-	sat := ratio("satisfaction_rate", "Mức độ hài lòng",
-		"satisfaction_rate = 1 - late_rate - dissatisfied_rate = (handled - finished_late - open_overdue - dissatisfied) / handled",
-		h-late-overdue-t.Dissatisfied, h)
-	sat.Note = "complaints are not in the read model: only dissatisfied ratings are counted"
-	return append(figs, sat)
+	return figs
 }
 
 func ptr[T any](v T) *T { return &v }

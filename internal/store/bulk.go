@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,13 @@ type BulkLoadParams struct {
 	// Committed, when set, is called after each batch is committed with
 	// what the batch held.
 	Committed func(BulkCounts)
+	// Outside, when set, is asked for what the read model holds of a
+	// dossier from outside its workflows (its first accepted push to the
+	// national portal, its complaints): once for each projection with a
+	// snapshot, the dossier's own. It is written in the batch's
+	// transaction, as PortalSynced and ComplaintAdd would have recorded it;
+	// the complaints' time of recording is the time of the load.
+	Outside func(p *dossier.Projection) Outside
 }
 
 // BulkCounts counts what a batch of BulkLoad wrote.
@@ -35,6 +43,7 @@ type BulkCounts struct {
 	Dossiers    int // projections with a snapshot
 	Events      int
 	Tasks       int
+	Complaints  int // from BulkLoadParams.Outside
 }
 
 // BulkLoad writes complete workflow histories into an empty part of the
@@ -42,7 +51,8 @@ type BulkCounts struct {
 // ProjectionApply would write for the same projections applied to a read
 // model without them (events, the dossier row with its snapshot and facts,
 // open tasks, the projection mark), except that updated_at is the time of
-// the load.
+// the load; with BulkLoadParams.Outside, also what PortalSynced and
+// ComplaintAdd would have recorded.
 //
 // It is meant for generated or migrated history, not for live
 // projections: it inserts without merging, so a workflow already in the
@@ -75,7 +85,7 @@ func (s *Store) BulkLoad(ctx context.Context, p BulkLoadParams) error {
 // bulkRows holds the rows of one batch, as the query arguments
 // ProjectionApply binds, table by table.
 type bulkRows struct {
-	events, dossiers, facts, tasks, marks [][]any
+	events, dossiers, facts, tasks, marks, complaints [][]any
 	// steps counts the batch's actions for report_step_days.
 	steps  map[stepKey]int64
 	counts BulkCounts
@@ -94,7 +104,8 @@ var (
 // rows converts a batch, with the checks ProjectionApply makes. The
 // actions of a consultation child count in the group of their dossier:
 // from its snapshot in the batch, else from the read model.
-func (s *Store) rows(ctx context.Context, batch []dossier.Projection, updatedAt time.Time) (*bulkRows, error) {
+func (s *Store) rows(ctx context.Context, batch []dossier.Projection, updatedAt time.Time,
+	outside func(*dossier.Projection) Outside) (*bulkRows, error) {
 	r := &bulkRows{steps: map[stepKey]int64{}}
 	groups := map[string]dossierGroup{}
 	for i := range batch {
@@ -112,14 +123,15 @@ func (s *Store) rows(ctx context.Context, batch []dossier.Projection, updatedAt 
 			}
 			groups[p.Code] = g
 		}
-		if err := s.addRows(r, p, g, updatedAt); err != nil {
+		if err := s.addRows(r, p, g, updatedAt, outside); err != nil {
 			return nil, fmt.Errorf("projection of workflow %s seq %d: %w", p.WorkflowID, p.Seq, err)
 		}
 	}
 	return r, nil
 }
 
-func (s *Store) addRows(r *bulkRows, p *dossier.Projection, g dossierGroup, updatedAt time.Time) error {
+func (s *Store) addRows(r *bulkRows, p *dossier.Projection, g dossierGroup, updatedAt time.Time,
+	outside func(*dossier.Projection) Outside) error {
 	if err := checkProjection(p); err != nil {
 		return err
 	}
@@ -141,9 +153,19 @@ func (s *Store) addRows(r *bulkRows, p *dossier.Projection, g dossierGroup, upda
 		if err != nil {
 			return err
 		}
+		var o Outside
+		if outside != nil {
+			o = outside(p)
+		}
+		extra, complaints, err := s.outsideRows(p.Code, o, updatedAt)
+		if err != nil {
+			return err
+		}
 		r.dossiers = append(r.dossiers, args)
-		r.facts = append(r.facts, s.bools(factsRow(p.Snapshot, p.Facts, m)))
+		r.facts = append(r.facts, append(s.bools(factsRow(p.Snapshot, p.Facts, m)), extra...))
+		r.complaints = append(r.complaints, complaints...)
 		r.counts.Dossiers++
+		r.counts.Complaints += len(complaints)
 	}
 	for _, t := range p.Tasks {
 		if t.OpenedAt.IsZero() {
@@ -235,9 +257,11 @@ type bulkTable struct {
 var (
 	eventsTable   = bulkTable{"events", eventColumns}
 	dossiersTable = bulkTable{"dossiers", dossierColumns}
-	factsTable    = bulkTable{"report_facts", factsColumns}
-	tasksTable    = bulkTable{"tasks", taskColumns}
-	marksTable    = bulkTable{"projection_marks", markColumns}
+	// BulkLoad writes the outside columns of report_facts with the others.
+	factsTable      = bulkTable{"report_facts", slices.Concat(factsColumns, outsideColumns)}
+	tasksTable      = bulkTable{"tasks", taskColumns}
+	marksTable      = bulkTable{"projection_marks", markColumns}
+	complaintsTable = bulkTable{"complaints", complaintColumns}
 )
 
 // insertSQL returns the INSERT of one row.
@@ -260,7 +284,7 @@ func (s *Store) bulkSQLite(ctx context.Context, conn *sql.Conn, p BulkLoadParams
 		if err != nil || !ok {
 			return err
 		}
-		r, err := s.rows(ctx, batch, time.Now())
+		r, err := s.rows(ctx, batch, time.Now(), p.Outside)
 		if err != nil {
 			return err
 		}
@@ -271,7 +295,8 @@ func (s *Store) bulkSQLite(ctx context.Context, conn *sql.Conn, p BulkLoadParams
 		for _, w := range []struct {
 			t    bulkTable
 			rows [][]any
-		}{{eventsTable, r.events}, {dossiersTable, r.dossiers}, {factsTable, r.facts}, {tasksTable, r.tasks}, {marksTable, r.marks}} {
+		}{{eventsTable, r.events}, {dossiersTable, r.dossiers}, {factsTable, r.facts}, {tasksTable, r.tasks}, {marksTable, r.marks},
+			{complaintsTable, r.complaints}} {
 			if err := insertSQLite(ctx, tx, w.t, w.rows); err != nil {
 				tx.Rollback() //nolint:errcheck // the insert's error is the one to report
 				return err
@@ -308,10 +333,13 @@ func insertSQLite(ctx context.Context, tx *sql.Tx, t bulkTable, rows [][]any) er
 }
 
 // bulkConflict words a failed insert; a unique violation means the
-// workflow is already in the read model.
+// workflow (or a complaint's reference) is already in the read model.
 func bulkConflict(t bulkTable, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "UNIQUE constraint") || strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "duplicate key") {
+		if t.name == complaintsTable.name {
+			return fmt.Errorf("writing %s: a complaint reference of the batch is already in the read model or twice in the batch: %w", t.name, err)
+		}
 		return fmt.Errorf("writing %s: a workflow of the batch is already in the read model (BulkLoad only adds new workflows): %w", t.name, err)
 	}
 	return fmt.Errorf("writing %s: %w", t.name, err)
@@ -331,7 +359,7 @@ func (s *Store) bulkPostgres(ctx context.Context, conn *sql.Conn, p BulkLoadPara
 			if err != nil || !ok {
 				return err
 			}
-			r, err := s.rows(ctx, batch, time.Now())
+			r, err := s.rows(ctx, batch, time.Now(), p.Outside)
 			if err != nil {
 				return err
 			}
@@ -342,7 +370,8 @@ func (s *Store) bulkPostgres(ctx context.Context, conn *sql.Conn, p BulkLoadPara
 			for _, w := range []struct {
 				t    bulkTable
 				rows [][]any
-			}{{eventsTable, r.events}, {dossiersTable, r.dossiers}, {factsTable, r.facts}, {tasksTable, r.tasks}, {marksTable, r.marks}} {
+			}{{eventsTable, r.events}, {dossiersTable, r.dossiers}, {factsTable, r.facts}, {tasksTable, r.tasks}, {marksTable, r.marks},
+				{complaintsTable, r.complaints}} {
 				if len(w.rows) == 0 {
 					continue
 				}

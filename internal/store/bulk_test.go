@@ -69,10 +69,11 @@ func openStore(t *testing.T, dsn string) *store.Store {
 	return s
 }
 
-// generated are histories of every kind: finished, refused, stopped,
-// withdrawn, extended, rated, and open ones (with open tasks, paused,
-// waiting for another agency) cut on 10 September 2025 at 10:00.
-var generated = sync.OnceValues(func() ([]dossier.Projection, error) {
+// generatedDossiers are histories of every kind: finished, refused,
+// stopped, withdrawn, extended, rated, and open ones (with open tasks,
+// paused, waiting for another agency) cut on 10 September 2025 at 10:00,
+// with their portal syncs and complaints.
+var generatedDossiers = sync.OnceValues(func() ([]demodata.Dossier, error) {
 	cat, err := definitions.LoadCatalog("../../definitions")
 	if err != nil {
 		return nil, err
@@ -87,11 +88,24 @@ var generated = sync.OnceValues(func() ([]dossier.Projection, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []dossier.Projection
+	var out []demodata.Dossier
 	for d, err := range seq {
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, d)
+	}
+	return out, nil
+})
+
+// generated are the projections of generatedDossiers.
+var generated = sync.OnceValues(func() ([]dossier.Projection, error) {
+	ds, err := generatedDossiers()
+	if err != nil {
+		return nil, err
+	}
+	var out []dossier.Projection
+	for _, d := range ds {
 		out = append(out, d.Projections...)
 	}
 	return out, nil

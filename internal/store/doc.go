@@ -1,7 +1,8 @@
 // Package store is the read model: the SQL tables that officers' inboxes,
 // dossier pages and the indicators read. Workflows never touch it; their
 // projection activity calls ProjectionApply after each change, and every
-// row can be rebuilt by replaying those projections.
+// row can be rebuilt by replaying those projections, but for the audit log
+// and the outside data (below).
 //
 // # Databases
 //
@@ -51,6 +52,16 @@
 // The audit_log table, written by AuditAppend and read by AuditList, is
 // the exception: it records requests, not projections, and is the only
 // copy, so it is not rebuilt by replaying them.
+//
+// # Portal sync and complaints
+//
+// Likewise for what comes from outside the workflows (outside.go): the
+// national portal's acceptance of a dossier's status pushes, which the
+// SyncPortal activity reports through PortalSynced, and the citizens'
+// complaints, which the feedback callback records through ComplaintAdd
+// (the complaints table). Both mark the dossier's report_facts row
+// (portal_synced_at, complained_at), which the projections' writes leave
+// alone; BulkLoad writes them with the dossier (BulkLoadParams.Outside).
 //
 // # Errors
 //

@@ -89,6 +89,17 @@ import (
 // (ReportParams.WorkingDayExceptions: holidays, swapped days, make-up
 // Saturdays) through a balanced CASE, a few comparisons per dossier.
 //
+// # Portal sync and complaints
+//
+// A received dossier is synced when the national portal accepted one of
+// its status pushes before the cut; a handled dossier counts as
+// complained about when a complaint dated before the cut came from the
+// citizen feedback system. Both come from outside the workflows
+// (outside.go: PortalSynced, ComplaintAdd), each as the earliest time in
+// report_facts, so a push accepted or a complaint made after the cut
+// does not count yet. A dossier both rated dissatisfied and complained
+// about counts once in DissatisfiedOrComplained.
+//
 // # Cost
 //
 // The report reads its own tables (migration 00004, kept by the writes in
@@ -181,6 +192,10 @@ type ReportRow struct {
 	WithFee           int `db:"with_fee" json:"with_fee"`       // received, with fees due (fees_due > 0)
 	PaidOnline        int `db:"paid_online" json:"paid_online"` // of WithFee, paid online
 	Reused            int `db:"reused" json:"reused"`           // received, with at least one re-used component
+	// Synced: received, and a status push of it accepted by the national
+	// portal before the cut (report_facts.portal_synced_at, which the
+	// SyncPortal activity records through PortalSynced).
+	Synced int `db:"synced" json:"synced"`
 
 	// Timeliness of the handled dossiers with an appointment date; the
 	// Unscheduled ones are left to the caller.
@@ -219,6 +234,12 @@ type ReportRow struct {
 
 	// Handled, rated dissatisfied before the cut.
 	Dissatisfied int `db:"dissatisfied" json:"dissatisfied"`
+	// Handled, with a complaint from the citizen feedback system dated
+	// before the cut (report_facts.complained_at, through ComplaintAdd).
+	Complained int `db:"complained" json:"complained"`
+	// Handled, rated dissatisfied or with a complaint before the cut: the
+	// dossiers of Dissatisfied and Complained, each counted once.
+	DissatisfiedOrComplained int `db:"dissatisfied_or_complained" json:"dissatisfied_or_complained"`
 }
 
 // UnscheduledRow is a handled dossier without an appointment date, in one
@@ -524,6 +545,8 @@ func (q *reportQuery) micro(t time.Time) {
 //	     3 in person, 4 by post, 5 another channel
 //	rf   received with fees due: 0 no, 1 not paid online, 2 paid online
 //	ru   received with a re-used component: 0 no, 1 yes
+//	sy   received and synced to the national portal before the cut: 0 no,
+//	     1 yes
 //	cls  timeliness: 0 unscheduled, 1 early, 2 on time, 3 late (ended),
 //	     4 within time, 5 overdue (open)
 //	st   state at the cut: 0 open, 1 processed (9), 2 returned (10),
@@ -531,22 +554,23 @@ func (q *reportQuery) micro(t time.Time) {
 //	pr   processed in the period: 0 no, 1 a refusal notice, else a result:
 //	     2 + 1 when the result is a document + 2 when electronic + 4 when
 //	     the components were digitised
-//	dis  rated dissatisfied before the cut: 0 no, 1 yes
+//	dis  handled, dissatisfied or complained about before the cut: + 1
+//	     when rated dissatisfied, + 2 when a complaint came (0 to 3)
 var dossierCodes = []struct {
 	name  string
 	radix int
-}{{"rc", 6}, {"rf", 3}, {"ru", 2}, {"cls", 6}, {"st", 6}, {"pr", 10}, {"dis", 2}}
+}{{"rc", 6}, {"rf", 3}, {"ru", 2}, {"sy", 2}, {"cls", 6}, {"st", 6}, {"pr", 10}, {"dis", 4}}
 
 // codes are a dossier's codes, decoded from k.
-type codes struct{ rc, rf, ru, cls, st, pr, dis int }
+type codes struct{ rc, rf, ru, sy, cls, st, pr, dis int }
 
 func decodeCodes(k int64) codes {
-	var v [7]int
+	var v [8]int
 	for i, c := range dossierCodes {
 		v[i] = int(k % int64(c.radix))
 		k /= int64(c.radix)
 	}
-	return codes{v[0], v[1], v[2], v[3], v[4], v[5], v[6]}
+	return codes{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}
 }
 
 // dossierCode writes the expression of a dossier's code k over
@@ -572,6 +596,12 @@ func (q *reportQuery) dossierCode(per ReportPeriod) {
 			q.add("CASE WHEN d.received >= ")
 			q.micro(per.From)
 			q.add(" AND d.reused THEN 1 ELSE 0 END")
+		case "sy":
+			q.add("CASE WHEN d.received >= ")
+			q.micro(per.From)
+			q.add(" AND d.portal_synced_at < ")
+			q.micro(per.To)
+			q.add(" THEN 1 ELSE 0 END")
 		case "cls":
 			q.timeliness(per)
 		case "st":
@@ -588,7 +618,9 @@ func (q *reportQuery) dossierCode(per ReportPeriod) {
 		case "dis":
 			q.add("CASE WHEN d.dissatisfied_at < ")
 			q.micro(per.To)
-			q.add(" THEN 1 ELSE 0 END")
+			q.add(" THEN 1 ELSE 0 END + CASE WHEN d.complained_at < ")
+			q.micro(per.To)
+			q.add(" THEN 2 ELSE 0 END")
 		}
 		q.add(")")
 		weight *= c.radix
@@ -729,6 +761,9 @@ func (r *ReportRow) add(c codes, n int) {
 	if c.ru == 1 {
 		r.Reused += n
 	}
+	if c.sy == 1 {
+		r.Synced += n
+	}
 	for code, count := range []*int{&r.Unscheduled, &r.FinishedEarly, &r.FinishedOnTime, &r.FinishedLate, &r.OpenWithin, &r.OpenOverdue} {
 		if c.cls == code {
 			*count += n
@@ -757,8 +792,14 @@ func (r *ReportRow) add(c codes, n int) {
 	case 8, 9:
 		r.DigitisedEResults += n
 	}
-	if c.dis == 1 {
+	if c.dis&1 != 0 {
 		r.Dissatisfied += n
+	}
+	if c.dis&2 != 0 {
+		r.Complained += n
+	}
+	if c.dis != 0 {
+		r.DissatisfiedOrComplained += n
 	}
 }
 

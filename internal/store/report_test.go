@@ -44,18 +44,21 @@ func exerciseReport(t *testing.T, setup func(t *testing.T) *store.Store) {
 			WithFee:           7,  // A B C D F K Q have fees due
 			PaidOnline:        4,  // A D F K
 			Reused:            2,  // A R
-			Unscheduled:       5,  // G H S T U: no appointment date
-			FinishedEarly:     4,  // A (05/03 < 06/03), I (26/03 < 27/03), J (07/03 < 10/03), V (ends at its request 06/03 < 10/03)
-			FinishedOnTime:    3,  // B (06/03 16:00), D (17/03 11:00, appointment moved by the pause), R (18/03 14:00)
-			FinishedLate:      4,  // C (10/03 > 07/03), F (two requests), K (extended), N (04/03 > 28/02)
-			OpenWithin:        3,  // E (ends at its request 19/03 < 20/03), L (due 01/04 17:00), Q (processed after the cut)
-			OpenOverdue:       2,  // E2 (asked 07/03 > 06/03), M (due 25/03)
-			Open:              6,  // E E2 L M Q S
-			EndedProcessed:    1,  // B
-			EndedReturned:     7,  // A C D F K N R
-			EndedRefused:      3,  // G T at reception, J after review
-			EndedWithdrawn:    2,  // H I
-			EndedStopped:      2,  // U V: supplement never given
+			// Synced before the cut: all but E2 and M (refused by the
+			// portal), S (synced 01/04) and T (not integrated).
+			Synced:         16,
+			Unscheduled:    5, // G H S T U: no appointment date
+			FinishedEarly:  4, // A (05/03 < 06/03), I (26/03 < 27/03), J (07/03 < 10/03), V (ends at its request 06/03 < 10/03)
+			FinishedOnTime: 3, // B (06/03 16:00), D (17/03 11:00, appointment moved by the pause), R (18/03 14:00)
+			FinishedLate:   4, // C (10/03 > 07/03), F (two requests), K (extended), N (04/03 > 28/02)
+			OpenWithin:     3, // E (ends at its request 19/03 < 20/03), L (due 01/04 17:00), Q (processed after the cut)
+			OpenOverdue:    2, // E2 (asked 07/03 > 06/03), M (due 25/03)
+			Open:           6, // E E2 L M Q S
+			EndedProcessed: 1, // B
+			EndedReturned:  7, // A C D F K N R
+			EndedRefused:   3, // G T at reception, J after review
+			EndedWithdrawn: 2, // H I
+			EndedStopped:   2, // U V: supplement never given
 			// Processed in March: A B C D F J K N R (Q on 03/04 is not).
 			Processed:              9,
 			ProcessedPausedSeconds: 2 * 16 * 3600, // D and F
@@ -70,6 +73,10 @@ func exerciseReport(t *testing.T, setup func(t *testing.T) *store.Store) {
 			EResults:             5, // A D F K R
 			DigitisedEResults:    4, // A D F R (K is not digitised, B has no e-result)
 			Dissatisfied:         1, // C
+			// Complaints before the cut: C (twice), L; Q's came on 05/04.
+			Complained: 2,
+			// C, rated dissatisfied and complained about, counts once.
+			DissatisfiedOrComplained: 2,
 		}}, rows)
 
 		// February holds O, processed early, and N, open and past its
@@ -81,6 +88,31 @@ func exerciseReport(t *testing.T, setup func(t *testing.T) *store.Store) {
 		require.Equal(t, [6]int{2, 2, 1, 1, 1, 1},
 			[6]int{r.Handled, r.Received, r.FinishedEarly, r.OpenOverdue, r.Open, r.EndedReturned})
 		require.Equal(t, 1, r.Processed)
+		require.Equal(t, 2, r.Synced, "N and O, synced in February")
+		require.Zero(t, r.DissatisfiedOrComplained)
+
+		// Cut on 04/03 00:00: received A B E2 H; A counts from its first
+		// push (03/03 08:32), recorded after a later one (05/03), B and H
+		// from theirs, E2 never synced.
+		rows, err = s.ReportDossiers(ctx, store.ReportParams{Periods: []store.ReportPeriod{{From: march.From, To: indicatorstest.VN(3, 4, 0, 0)}}})
+		require.NoError(t, err)
+		require.Len(t, rows, 1)
+		require.Equal(t, [2]int{4, 3}, [2]int{rows[0].Received, rows[0].Synced})
+		// Cut on 13/03 00:00: C's first complaint (12/03) counts; it was
+		// rated dissatisfied only on 11/03, so both, once.
+		rows, err = s.ReportDossiers(ctx, store.ReportParams{Periods: []store.ReportPeriod{{From: march.From, To: indicatorstest.VN(3, 13, 0, 0)}}})
+		require.NoError(t, err)
+		require.Equal(t, [3]int{1, 1, 1}, [3]int{rows[0].Dissatisfied, rows[0].Complained, rows[0].DissatisfiedOrComplained})
+		// Cut on 12/03 00:00: rated dissatisfied (11/03), no complaint yet.
+		rows, err = s.ReportDossiers(ctx, store.ReportParams{Periods: []store.ReportPeriod{{From: march.From, To: indicatorstest.VN(3, 12, 0, 0)}}})
+		require.NoError(t, err)
+		require.Equal(t, [3]int{1, 0, 1}, [3]int{rows[0].Dissatisfied, rows[0].Complained, rows[0].DissatisfiedOrComplained})
+		// April (cut 01/05): received P W X, all synced (S, synced on
+		// 01/04, was received in March); handled and complained about
+		// before the cut: Q (05/04) and L, still open (28/03).
+		rows, err = s.ReportDossiers(ctx, store.ReportParams{Periods: []store.ReportPeriod{{From: indicatorstest.VN(4, 1, 0, 0), To: indicatorstest.VN(5, 1, 0, 0)}}})
+		require.NoError(t, err)
+		require.Equal(t, [4]int{3, 3, 2, 2}, [4]int{rows[0].Received, rows[0].Synced, rows[0].Complained, rows[0].DissatisfiedOrComplained})
 	})
 
 	t.Run("ReportDossiersPerMonthAsAlone", func(t *testing.T) {

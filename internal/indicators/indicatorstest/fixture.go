@@ -5,7 +5,9 @@
 //
 // The fixture is a read model as the workflows project it, written through
 // store.ProjectionApply: 25 dossiers received between February and April
-// 2025, each named after the edge case it covers. The expected figures are
+// 2025, each named after the edge case it covers; then what comes from
+// outside the workflows, through store.PortalSynced and
+// store.ComplaintAdd (Syncs, Complaints). The expected figures are
 // written out, with their arithmetic, in the tests that use it; the table
 // below is their common ground. Times are in Vietnam (UTC+7); March 2025
 // has no holiday: its working days are Monday to Friday.
@@ -39,6 +41,17 @@
 //	                                    stopped 27/03 (ends at the request)                     early, stopped
 //	W     1.001612@2025.2    in_person  accepted 28/04, processed 06/05 across the 30/4–2/5 days off not in March
 //	X     1.001612@2025.2    in_person  accepted 25/04, processed 28/04 across the Saturday 26/04 worked
+//
+// The national portal accepted a status push of every dossier a few
+// minutes after its submission, except: E2 and M, never (the portal
+// refused their pushes); T, never (its procedure is not integrated with the
+// portal); S, submitted 31/03 16:00, only on 01/04 08:00, after the cut of
+// March. A's push was recorded twice, the later one first: the earlier
+// counts. N and O, received in February, are synced in February.
+//
+// Complaints from the citizen feedback system: two about C (12/03 and
+// 14/03), already rated dissatisfied, so counted once; one about L (28/03);
+// one about Q on 05/04, after the cut of March.
 package indicatorstest
 
 import (
@@ -68,19 +81,94 @@ var (
 	March    = [2]time.Time{VN(3, 1, 0, 0), VN(4, 1, 0, 0)}
 )
 
-// Applier is what the fixture is written through: *store.Store.
-type Applier interface {
+// ProjectionApplier is what the fixture's projections are written
+// through: *store.Store.
+type ProjectionApplier interface {
 	ProjectionApply(ctx context.Context, p dossier.Projection) error
 }
 
-// Apply writes the fixture.
+// Applier is what the whole fixture is written through: *store.Store
+// (whose ComplaintAdd takes a store.Complaint, an alias of
+// dossier.Complaint).
+type Applier interface {
+	ProjectionApplier
+	PortalSynced(ctx context.Context, code string, at time.Time) error
+	ComplaintAdd(ctx context.Context, c dossier.Complaint) (bool, error)
+}
+
+// Apply writes the fixture: its projections, then the portal's accepted
+// pushes and the complaints.
 func Apply(ctx context.Context, s Applier) error {
+	if err := ApplyProjections(ctx, s); err != nil {
+		return err
+	}
+	for _, y := range Syncs() {
+		if err := s.PortalSynced(ctx, y.Code, y.At); err != nil {
+			return err
+		}
+	}
+	for _, c := range Complaints() {
+		added, err := s.ComplaintAdd(ctx, c)
+		if err != nil {
+			return err
+		}
+		if !added {
+			return fmt.Errorf("complaint %s was already recorded", c.Reference)
+		}
+	}
+	return nil
+}
+
+// ApplyProjections writes the fixture's projections only: the part of the
+// read model that replaying the projections rebuilds.
+func ApplyProjections(ctx context.Context, s ProjectionApplier) error {
 	for _, p := range Projections() {
 		if err := s.ProjectionApply(ctx, p); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Sync is a status push of a dossier the national portal accepted.
+type Sync struct {
+	Code string
+	At   time.Time
+}
+
+// Syncs returns the accepted pushes of the fixture, in the order they are
+// recorded (see the package documentation).
+func Syncs() []Sync {
+	at := map[string]time.Time{
+		"B": VN(3, 3, 10, 2), "C": VN(3, 4, 8, 3), "D": VN(3, 10, 7, 47), "E": VN(3, 17, 8, 2),
+		"F": VN(3, 11, 8, 31), "G": VN(3, 12, 8, 1), "H": VN(3, 3, 9, 2), "I": VN(3, 24, 8, 33), "J": VN(3, 5, 8, 31),
+		"K": VN(3, 10, 8, 32), "L": VN(3, 27, 8, 31), "N": VN(2, 25, 9, 2), "O": VN(2, 10, 9, 1), "P": VN(4, 2, 9, 1),
+		"Q": VN(3, 28, 8, 31), "R": VN(3, 18, 8, 1), "S": VN(4, 1, 8, 0), "U": VN(3, 4, 8, 2), "V": VN(3, 5, 8, 1),
+		"W": VN(4, 28, 8, 1), "X": VN(4, 25, 8, 1),
+	}
+	// A: a later push recorded before the first one.
+	out := []Sync{{"A", VN(3, 5, 10, 1)}, {"A", VN(3, 3, 8, 32)}}
+	for _, s := range specs() {
+		if t, ok := at[s.code]; ok {
+			out = append(out, Sync{s.code, t})
+		}
+	}
+	return out
+}
+
+// Complaints returns the complaints of the fixture (see the package
+// documentation).
+func Complaints() []dossier.Complaint {
+	return []dossier.Complaint{
+		{Reference: "PAKN-2025-0101", DossierCode: "C", At: VN(3, 12, 10, 0),
+			Content: "Trả kết quả chậm hơn ngày hẹn mà không được thông báo trước."},
+		{Reference: "PAKN-2025-0117", DossierCode: "C", At: VN(3, 14, 9, 0),
+			Content: "Đã phản ánh ngày 12/03 nhưng chưa được trả lời."},
+		{Reference: "PAKN-2025-0163", DossierCode: "L", At: VN(3, 28, 15, 0),
+			Content: "Cán bộ yêu cầu nộp bản sao giấy tờ đã có trong cơ sở dữ liệu."},
+		{Reference: "PAKN-2025-0208", DossierCode: "Q", At: VN(4, 5, 9, 0),
+			Content: "Phải chờ lâu khi nhận kết quả tại bộ phận một cửa."},
+	}
 }
 
 // spec is one dossier of the fixture.

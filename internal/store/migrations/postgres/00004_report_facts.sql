@@ -49,7 +49,6 @@ CREATE TABLE report_facts (
     last_asked        bigint,
     last_supplied     bigint
 );
-CREATE INDEX report_facts_received ON report_facts (received);
 CREATE INDEX report_facts_procedure_received ON report_facts (procedure_code, received, channel);
 CREATE INDEX report_facts_unscheduled ON report_facts (received) WHERE appointment IS NULL;
 
