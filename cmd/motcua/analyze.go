@@ -17,6 +17,7 @@ import (
 
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/analysis"
+	"github.com/motcua/motcua/internal/atomicfile"
 	"github.com/motcua/motcua/internal/charts"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/store"
@@ -185,7 +186,7 @@ func writeStepChart(path, format string, a *analysis.Analysis) error {
 		}
 		return fmt.Errorf("--chart %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("--chart: writing %s: %w", path, err)
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,7 +18,6 @@ import (
 	"github.com/motcua/motcua/internal/api"
 	"github.com/motcua/motcua/internal/auth"
 	"github.com/motcua/motcua/internal/httpserver"
-	"github.com/motcua/motcua/internal/reqid"
 	"github.com/motcua/motcua/internal/store"
 )
 
@@ -190,11 +188,10 @@ HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 			if err := flagDefaults(cmd.Flags()); err != nil {
 				return usageError{err}
 			}
-			var level slog.Level
-			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-				return usageError{fmt.Errorf("unknown --log-level %q (use debug, info, warn or error)", logLevel)}
+			log, err := newLogger(s.err, logLevel, true)
+			if err != nil {
+				return err
 			}
-			log := slog.New(reqid.LogHandler{Handler: slog.NewJSONHandler(s.err, &slog.HandlerOptions{Level: level})})
 			ac, err := af.config()
 			if err != nil {
 				return err

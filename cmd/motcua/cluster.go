@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -245,4 +246,20 @@ func codecOf(c *codec.Codec) converter.PayloadCodec {
 		return nil
 	}
 	return c
+}
+
+// newLogger returns the logger of a long-running command at --log-level:
+// JSON lines for the cluster's log collectors, or text for a terminal,
+// each with the request ID of what it logs (internal/reqid).
+func newLogger(w io.Writer, level string, json bool) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Errorf("unknown --log-level %q (use debug, info, warn or error)", level)}
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if json {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(reqid.LogHandler{Handler: h}), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,7 +13,6 @@ import (
 	"github.com/motcua/motcua/internal/devenv"
 	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/httpserver"
-	"github.com/motcua/motcua/internal/reqid"
 )
 
 func newDevCmd(s streams) *cobra.Command {
@@ -45,18 +43,18 @@ folder resumes every dossier and timer where it was, even after kill -9.`,
   motcua dev --data /tmp/motcua --port 7300 --ui-port 0`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var level slog.Level
-			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-				return usageError{fmt.Errorf("unknown --log-level %q (use debug, info, warn or error)", logLevel)}
+			logger, err := newLogger(s.err, logLevel, false)
+			if err != nil {
+				return err
 			}
-			cfg.Logger = slog.New(reqid.LogHandler{Handler: slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level})})
+			cfg.Logger = logger
 			ctx := cmd.Context()
 			if ctx == nil {
 				ctx = context.Background()
 			}
 			ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			err := devenv.Run(ctx, cfg, s.out)
+			err = devenv.Run(ctx, cfg, s.out)
 			var ce *devenv.CatalogError
 			if errors.As(err, &ce) {
 				fmt.Fprintln(s.err, ce.Error())

@@ -19,7 +19,7 @@ func TestKeysInitRotateShow(t *testing.T) {
 	require.Contains(t, out, "created "+file)
 	code, _, errOut = runCLI(t, "keys", "init", "--file", file)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "file exists")
+	require.Contains(t, errOut, "already exists")
 
 	ring, err := codec.LoadKeyFile(file)
 	require.NoError(t, err)

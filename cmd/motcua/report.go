@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,12 +16,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/atomicfile"
 	"github.com/motcua/motcua/internal/charts"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/indicators"
 	"github.com/motcua/motcua/internal/reportchart"
 	"github.com/motcua/motcua/internal/reportquery"
-	"github.com/motcua/motcua/internal/store"
 	"github.com/motcua/motcua/internal/vnformat"
 )
 
@@ -100,14 +98,7 @@ error and leaves no file.`,
 			if err != nil {
 				return fmt.Errorf("loading the catalog from %s (give --definitions): %w", defs, err)
 			}
-			dsn := readModel
-			if dsn == "" {
-				if fi, err := os.Stat(data); err != nil || !fi.IsDir() {
-					return fmt.Errorf("data folder %s does not exist: start the engine with 'motcua dev --data %s', or give --data or --read-model", data, data)
-				}
-				dsn = filepath.Join(data, "read.db")
-			}
-			st, err := store.Open(ctx, dsn)
+			st, err := openReadModel(ctx, data, readModel)
 			if err != nil {
 				return err
 			}
@@ -202,55 +193,17 @@ func (c chartPlan) write(r *indicators.Report) error {
 		}
 		return fmt.Errorf("--chart %s: %w", c.path, err)
 	}
-	if err := writeFileAtomic(c.path, buf.Bytes()); err != nil {
+	if err := atomicfile.Write(c.path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("--chart: writing %s: %w", c.path, err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// folder, synced and then renamed over path, so that a failure leaves
-// either the file as it was or no file, never half of one.
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // printReport writes the report as tables for people, in Vietnamese.
 func printReport(w io.Writer, r *indicators.Report) {
 	fmt.Fprintln(w, "Chỉ số giải quyết thủ tục hành chính")
 	fmt.Fprintf(w, "Kỳ báo cáo: %s, số liệu chốt lúc %s\n", periodVN(r.From, r.To), timeVN(r.AsOf))
-	var filters []string
-	if r.Filters.Agency != "" {
-		filters = append(filters, "cơ quan "+r.Filters.Agency)
-	}
-	if r.Filters.Procedure != "" {
-		filters = append(filters, "thủ tục "+r.Filters.Procedure)
-	}
-	if r.Filters.Sector != "" {
-		filters = append(filters, "lĩnh vực "+r.Filters.Sector)
-	}
+	filters := vnformat.Filters(r.Filters)
 	if len(filters) > 0 {
 		fmt.Fprintf(w, "Lọc: %s\n", strings.Join(filters, "; "))
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -16,7 +15,6 @@ import (
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/integrations"
-	"github.com/motcua/motcua/internal/reqid"
 	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
@@ -77,11 +75,10 @@ payload codec key — unless --allow-insecure.`,
 			if err := flagDefaults(cmd.Flags()); err != nil {
 				return usageError{err}
 			}
-			var level slog.Level
-			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-				return usageError{fmt.Errorf("unknown --log-level %q (use debug, info, warn or error)", logLevel)}
+			log, err := newLogger(s.err, logLevel, true)
+			if err != nil {
+				return err
 			}
-			log := slog.New(reqid.LogHandler{Handler: slog.NewJSONHandler(s.err, &slog.HandlerOptions{Level: level})})
 			if err := refuseUnsafe("motcua worker", tf.unsafe(), tf.allowInsecure, log); err != nil {
 				return err
 			}

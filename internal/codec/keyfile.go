@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/motcua/motcua/internal/atomicfile"
 )
 
 // A key file holds the keys of a deployment, base64-encoded:
@@ -130,27 +131,15 @@ func WriteKeyFile(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := atomicfile.Create(path, data, 0o600); err != nil {
 		return "", fmt.Errorf("codec: creating the key file: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return "", fmt.Errorf("codec: writing the key file: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return "", fmt.Errorf("codec: writing the key file: %w", err)
-	}
-	return id, f.Close()
+	return id, nil
 }
 
 // RotateKeyFile adds a new key to a key file and makes it current; the old
 // keys stay, to open the histories they sealed. The file is replaced
-// atomically (a temporary file in the same folder, synced, renamed) with
-// its mode kept. It returns the new key's id.
+// atomically, its mode kept. It returns the new key's id.
 func RotateKeyFile(path string) (string, error) {
 	if _, err := LoadKeyFile(path); err != nil {
 		return "", err
@@ -178,27 +167,7 @@ func RotateKeyFile(path string) (string, error) {
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("codec: rotating the key file: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, nothing to remove
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("codec: rotating the key file: %w", err)
-	}
-	if _, err := tmp.Write(out); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("codec: rotating the key file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("codec: rotating the key file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("codec: rotating the key file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, out, mode); err != nil {
 		return "", fmt.Errorf("codec: rotating the key file: %w", err)
 	}
 	return id, nil

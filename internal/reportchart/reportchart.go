@@ -20,6 +20,7 @@ import (
 	"github.com/motcua/motcua/internal/charts"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/indicators"
+	"github.com/motcua/motcua/internal/vnformat"
 )
 
 // Kind is a chart of a report.
@@ -211,16 +212,7 @@ func groupLabel(by indicators.Grouping, g *indicators.Group) string {
 // subtitle is the period of a report and its filters, in Vietnamese.
 func subtitle(r *indicators.Report) string {
 	s := "Kỳ báo cáo " + periodVN(r)
-	var filters []string
-	if r.Filters.Agency != "" {
-		filters = append(filters, "cơ quan "+r.Filters.Agency)
-	}
-	if r.Filters.Procedure != "" {
-		filters = append(filters, "thủ tục "+r.Filters.Procedure)
-	}
-	if r.Filters.Sector != "" {
-		filters = append(filters, "lĩnh vực "+r.Filters.Sector)
-	}
+	filters := vnformat.Filters(r.Filters)
 	if len(filters) > 0 {
 		s += " · " + strings.Join(filters, "; ")
 	}

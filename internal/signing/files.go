@@ -2,12 +2,9 @@ package signing
 
 import (
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 )
 
 // MaxDocumentSize bounds a document VerifyFiles reads.
@@ -49,58 +46,4 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	return data, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// folder, synced before it takes the final name, so that readers see either
-// no file or the whole file. With noClobber it fails with fs.ErrExist
-// rather than replace an existing file.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode, noClobber bool) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(name)
-		}
-	}()
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if noClobber {
-		// A hard link never replaces its target; the temporary name goes
-		// afterwards.
-		if err = os.Link(name, path); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("%s: %w", path, fs.ErrExist)
-			}
-			return err
-		}
-		os.Remove(name)
-	} else if err = os.Rename(name, path); err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename durable where the system allows it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }

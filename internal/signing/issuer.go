@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/internal/atomicfile"
 	"github.com/motcua/motcua/internal/dossier"
 )
 
@@ -115,7 +116,7 @@ func (i *Issuer) Issue(ctx context.Context, r activities.SignRequest) (dossier.R
 	}
 	// No signature yet: a document left by an interrupted attempt was
 	// never returned to anyone and may be replaced.
-	if err := writeFileAtomic(docPath, doc, 0o640, false); err != nil {
+	if err := atomicfile.Write(docPath, doc, 0o640); err != nil {
 		return dossier.Result{}, fmt.Errorf("writing %s: %w", docPath, err)
 	}
 	sig, err := i.signer.Sign(doc)
@@ -126,7 +127,7 @@ func (i *Issuer) Issue(ctx context.Context, r activities.SignRequest) (dossier.R
 	if err != nil {
 		return dossier.Result{}, err
 	}
-	if err := writeFileAtomic(sigPath, enc, 0o640, true); err != nil {
+	if err := atomicfile.Create(sigPath, enc, 0o640); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			// Another issuer on the same folder won the race.
 			if res, ok, err := i.stored(doc, meta, docPath, sigPath); ok || err != nil {

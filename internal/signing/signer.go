@@ -62,6 +62,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/motcua/motcua/internal/atomicfile"
 )
 
 // File names inside the folder given to EnsureAgencyCertificate.
@@ -168,10 +170,10 @@ func createSigner(dir, certPath, keyPath, agencyName string) (*Signer, error) {
 	}
 	// The key first, the certificate last: the certificate marks a
 	// complete pair. Neither replaces an existing file.
-	if err := writeFileAtomic(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600, true); err != nil {
+	if err := atomicfile.Create(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600); err != nil {
 		return nil, fmt.Errorf("agency certificate: writing key: %w", err)
 	}
-	if err := writeFileAtomic(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644, true); err != nil {
+	if err := atomicfile.Create(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
 		return nil, fmt.Errorf("agency certificate: writing certificate: %w", err)
 	}
 	return newSigner(cert, key)

@@ -93,3 +93,20 @@ func Figure(f indicators.Figure) (value, parts string) {
 	}
 	return Decimal(*f.Value) + " ngày", parts
 }
+
+// Filters writes a report's filters in Vietnamese, one phrase each: "cơ
+// quan ubnd_xa", "thủ tục 1.001193", "lĩnh vực Hộ tịch"; none without
+// filters.
+func Filters(f indicators.Filters) []string {
+	var out []string
+	if f.Agency != "" {
+		out = append(out, "cơ quan "+f.Agency)
+	}
+	if f.Procedure != "" {
+		out = append(out, "thủ tục "+f.Procedure)
+	}
+	if f.Sector != "" {
+		out = append(out, "lĩnh vực "+f.Sector)
+	}
+	return out
+}
