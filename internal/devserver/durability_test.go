@@ -100,12 +100,8 @@ func TestDurabilityAcrossKill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
-	bin := filepath.Join(t.TempDir(), "motcua")
 	began := time.Now()
-	build := exec.Command("go", "build", "-o", bin, "github.com/motcua/motcua/cmd/motcua")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	t.Logf("go build: %s", time.Since(began).Round(time.Millisecond))
+	bin := buildMotcua(t)
 
 	defs, err := filepath.Abs("../../definitions")
 	require.NoError(t, err)
@@ -230,6 +226,17 @@ func TestDurabilityAcrossKill(t *testing.T) {
 		t.Fatalf("motcua dev did not stop on SIGINT:\n%s", second.log())
 	}
 	require.Contains(t, second.log(), "stopped")
+}
+
+// buildMotcua builds the motcua binary into a temporary folder.
+func buildMotcua(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "motcua")
+	began := time.Now()
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/motcua/motcua/cmd/motcua").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	t.Logf("go build: %s", time.Since(began).Round(time.Millisecond))
+	return bin
 }
 
 // dial connects with the payload codec of the data folder, as every
