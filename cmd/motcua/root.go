@@ -98,6 +98,7 @@ Start with:
 		newAnalyzeCmd(s),
 		newKeysCmd(s),
 		newWorkerCmd(s),
+		newRetentionCmd(s),
 	)
 	return root
 }
