@@ -19,7 +19,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/definitions"
-	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/store"
 	"github.com/motcua/motcua/workflows"
@@ -50,17 +49,7 @@ func TestCrashesWithManyDossiers(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	t.Logf("seed %d", seed)
 
-	bin := buildMotcua(t)
-	defs, err := filepath.Abs("../../definitions")
-	require.NoError(t, err)
-	cat, err := definitions.LoadCatalog(defs)
-	require.NoError(t, err)
-	plan := cat.Plan("1.001193")
-	data := t.TempDir()
-	port, err := devserver.FreePort()
-	require.NoError(t, err)
-	args := []string{"--data", data, "--port", strconv.Itoa(port), "--ui-port", "0", "--listen", "off",
-		"--definitions", defs, "--log-level", "error"}
+	bin, plan, data, port, args := devSetup(t, "--listen", "off", "--log-level", "error")
 
 	proc := startDev(t, bin, args...)
 	c := dial(t, port, data)

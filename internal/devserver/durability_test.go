@@ -101,17 +101,7 @@ func TestDurabilityAcrossKill(t *testing.T) {
 	defer cancel()
 
 	began := time.Now()
-	bin := buildMotcua(t)
-
-	defs, err := filepath.Abs("../../definitions")
-	require.NoError(t, err)
-	cat, err := definitions.LoadCatalog(defs)
-	require.NoError(t, err)
-	plan := cat.Plan("1.001193")
-	data := t.TempDir()
-	port, err := devserver.FreePort()
-	require.NoError(t, err)
-	args := []string{"--data", data, "--port", strconv.Itoa(port), "--ui-port", "0", "--definitions", defs, "--log-level", "warn"}
+	bin, plan, data, port, args := devSetup(t, "--log-level", "warn")
 
 	first := startDev(t, bin, args...)
 	require.FileExists(t, filepath.Join(data, devserver.DatabaseFile))
@@ -226,6 +216,24 @@ func TestDurabilityAcrossKill(t *testing.T) {
 		t.Fatalf("motcua dev did not stop on SIGINT:\n%s", second.log())
 	}
 	require.Contains(t, second.log(), "stopped")
+}
+
+// devSetup builds the binary and picks what a `motcua dev` of a test runs
+// with: the birth registration's plan, a data folder, a free frontend port
+// and the arguments (no Web UI), extra ones appended.
+func devSetup(t *testing.T, extra ...string) (bin string, plan *definitions.Plan, data string, port int, args []string) {
+	t.Helper()
+	bin = buildMotcua(t)
+	defs, err := filepath.Abs("../../definitions")
+	require.NoError(t, err)
+	cat, err := definitions.LoadCatalog(defs)
+	require.NoError(t, err)
+	plan = cat.Plan("1.001193")
+	data = t.TempDir()
+	port, err = devserver.FreePort()
+	require.NoError(t, err)
+	args = append([]string{"--data", data, "--port", strconv.Itoa(port), "--ui-port", "0", "--definitions", defs}, extra...)
+	return bin, plan, data, port, args
 }
 
 // buildMotcua builds the motcua binary into a temporary folder.
