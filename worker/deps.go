@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/definitions"
+	"github.com/motcua/motcua/internal/blobstore"
 	"github.com/motcua/motcua/internal/devservices"
 	"github.com/motcua/motcua/internal/integrations"
 	"github.com/motcua/motcua/internal/signing"
@@ -24,10 +26,88 @@ const DefaultAgencyName = "Cơ quan giải quyết thủ tục hành chính (mot
 // Folders and files inside Config.DataDir.
 const (
 	KeysDir      = "keys"    // the agency's key and certificate (signing.CertFile, signing.KeyFile)
-	ResultsDir   = "results" // signed results: <result code>.json and .sig.json
+	ResultsDir   = "results" // signed results: <result code>.json and .sig.json (BlobsFolder)
+	FilesDir     = "files"   // uploaded files, content-addressed (BlobsFolder)
+	StagingDir   = "tmp"     // uploads being received, before they go to the database (BlobsDatabase)
 	ReadModelDB  = "read.db" // the SQLite read model when Config.ReadModel is empty
 	dataDirPerms = 0o750
 )
+
+// Where uploaded files and signed results are kept: the values of
+// Config.Blobs and of the --blobs flag.
+const (
+	// BlobsFolder keeps them in the data folder (DataDir/files,
+	// DataDir/results): one machine, or a folder every node shares.
+	BlobsFolder = "folder"
+	// BlobsDatabase keeps them in the read model (its blobs, blob_chunks
+	// and results tables), which every worker and API node reaches.
+	BlobsDatabase = "database"
+)
+
+// BlobsFor checks a choice of where files and results are kept (Config.Blobs,
+// --blobs) and returns it; an empty one is the default for the read model
+// dsn: BlobsDatabase for PostgreSQL, BlobsFolder for SQLite.
+func BlobsFor(blobs, dsn string) (string, error) {
+	switch blobs {
+	case BlobsFolder, BlobsDatabase:
+		return blobs, nil
+	case "":
+		if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+			return BlobsDatabase, nil
+		}
+		return BlobsFolder, nil
+	}
+	return "", unknownBlobs(blobs)
+}
+
+func unknownBlobs(blobs string) error {
+	return fmt.Errorf("unknown storage %q for files and results: want %q or %q", blobs, BlobsFolder, BlobsDatabase)
+}
+
+// FileStore returns the store of uploaded files of blobs (BlobsFor): a
+// blobstore.FS in DataDir/files, or a blobstore.DB over the read model
+// st, staging in DataDir/tmp. where says where the files are, for a log.
+func FileStore(blobs, dataDir string, st *store.Store) (files blobstore.Store, where string, err error) {
+	switch blobs {
+	case BlobsFolder:
+		dir := filepath.Join(dataDir, FilesDir)
+		fs, err := blobstore.NewFS(dir)
+		if err != nil {
+			return nil, "", fmt.Errorf("the folder of uploaded files: %w", err)
+		}
+		return fs, dir, nil
+	case BlobsDatabase:
+		if st == nil {
+			return nil, "", errors.New("uploaded files in the database: no read model")
+		}
+		db, err := blobstore.NewDB(st, filepath.Join(dataDir, StagingDir))
+		if err != nil {
+			return nil, "", fmt.Errorf("uploaded files in the database: %w", err)
+		}
+		return db, inReadModel, nil
+	}
+	return nil, "", unknownBlobs(blobs)
+}
+
+// ResultStore returns the store of signed results of blobs (BlobsFor): a
+// signing.ResultFolder in DataDir/results, or a signing.ResultDB over the
+// read model st. where says where the results are, for a log.
+func ResultStore(blobs, dataDir string, st *store.Store) (results signing.ResultStore, where string, err error) {
+	switch blobs {
+	case BlobsFolder:
+		dir := filepath.Join(dataDir, ResultsDir)
+		return signing.NewResultFolder(dir), dir, nil
+	case BlobsDatabase:
+		if st == nil {
+			return nil, "", errors.New("signed results in the database: no read model")
+		}
+		return signing.NewResultDB(st), inReadModel, nil
+	}
+	return nil, "", unknownBlobs(blobs)
+}
+
+// inReadModel is where BlobsDatabase keeps files and results, for a log.
+const inReadModel = "the read model database"
 
 // Config is what BuildActivities needs. Only Catalog and DataDir are
 // required.
@@ -39,6 +119,10 @@ type Config struct {
 	// ReadModel is the read model's DSN (a postgres:// URL or a SQLite
 	// path); "" means DataDir/read.db.
 	ReadModel string
+	// Blobs is where the signed results are kept: BlobsFolder or
+	// BlobsDatabase; "" is the default of BlobsFor (the database when the
+	// read model is on PostgreSQL).
+	Blobs string
 	// AgencyName names the agency on the certificate created on the first
 	// start (and must match it afterwards); "" means DefaultAgencyName.
 	AgencyName string
@@ -71,7 +155,16 @@ type Built struct {
 	ReadModel   string // the DSN or file
 	Store       *store.Store
 	Certificate string // the agency certificate's file
-	ResultsDir  string
+	// Blobs is where files and results are kept: BlobsFolder or
+	// BlobsDatabase.
+	Blobs string
+	// Results keeps the signed results, which the issuer writes;
+	// ResultsWhere says where, for a log: the folder, or the read model.
+	Results      signing.ResultStore
+	ResultsWhere string
+	// ResultsDir is the folder of the signed results; "" when they are
+	// kept in the database.
+	ResultsDir string
 	// DevServices is the running stand-in server, or nil.
 	DevServices *devservices.Services
 	Notifier    string // "log" or the webhook URL
@@ -111,6 +204,10 @@ func Build(ctx context.Context, cfg Config) (built *Built, err error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("worker: no data folder")
 	}
+	blobs, err := BlobsFor(cfg.Blobs, cfg.ReadModel)
+	if err != nil {
+		return nil, fmt.Errorf("worker: Config.Blobs: %w", err)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -120,10 +217,11 @@ func Build(ctx context.Context, cfg Config) (built *Built, err error) {
 	if err := os.MkdirAll(cfg.DataDir, dataDirPerms); err != nil {
 		return nil, fmt.Errorf("worker: creating the data folder: %w", err)
 	}
-	built = &Built{ReadModel: cfg.ReadModel}
+	b := &Built{ReadModel: cfg.ReadModel, Blobs: blobs}
+	built = b
 	defer func() {
-		if err != nil {
-			_ = built.Close()
+		if err != nil { // `return nil, err` has already set built to nil
+			_ = b.Close()
 			built = nil
 		}
 	}()
@@ -148,8 +246,16 @@ func Build(ctx context.Context, cfg Config) (built *Built, err error) {
 		return nil, err
 	}
 	built.Certificate = filepath.Join(keys, signing.CertFile)
-	built.ResultsDir = filepath.Join(cfg.DataDir, ResultsDir)
-	issuer, err := signing.NewIssuer(built.ResultsDir, signer)
+	if built.Results, built.ResultsWhere, err = ResultStore(blobs, cfg.DataDir, st); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	if blobs == BlobsFolder {
+		built.ResultsDir = built.ResultsWhere
+		if err := os.MkdirAll(built.ResultsDir, dataDirPerms); err != nil {
+			return nil, fmt.Errorf("worker: creating the results folder: %w", err)
+		}
+	}
+	issuer, err := signing.NewIssuerWith(built.Results, signer)
 	if err != nil {
 		return nil, err
 	}

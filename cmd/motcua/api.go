@@ -19,6 +19,7 @@ import (
 	"github.com/motcua/motcua/internal/auth"
 	"github.com/motcua/motcua/internal/httpserver"
 	"github.com/motcua/motcua/internal/store"
+	"github.com/motcua/motcua/worker"
 )
 
 // authFlags select the authenticator of the API.
@@ -151,6 +152,7 @@ func envDefaults(fl *pflag.FlagSet) error {
 func newAPICmd(s streams) *cobra.Command {
 	var (
 		listen, db, data, defs, logLevel, config string
+		blobs                                    string
 		tf                                       temporalFlags
 		af                                       authFlags
 		paySecret, portalSecret, notifySecret    string
@@ -178,7 +180,12 @@ payload codec key, the development tokens file 'motcua dev' writes — unless
 Callbacks from the payment platform, the portal, the notification service
 and the citizen feedback system are accepted only with a shared secret
 (--payment-secret-file …, --feedback-secret-file): each signs its body with
-HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
+HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).
+
+Uploaded files and signed results are kept where --blobs says: "database",
+the default with a PostgreSQL read model, keeps them in the read model,
+which every worker and API node reads; "folder" keeps them in the data
+folder (files/, results/), which must then be shared storage.`,
 		Example: `  motcua api --temporal-address temporal.internal:7233 --tls-ca /etc/motcua/ca.pem \
       --db postgres://motcua@db/motcua --data /srv/motcua --tokens /etc/motcua/tokens.yaml \
       --codec-keys /etc/motcua/codec-keys.yaml --listen :8080
@@ -187,6 +194,13 @@ HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := flagDefaults(cmd.Flags()); err != nil {
 				return usageError{err}
+			}
+			if db == "" {
+				db = filepath.Join(data, worker.ReadModelDB)
+			}
+			kind, err := worker.BlobsFor(blobs, db)
+			if err != nil {
+				return usageError{fmt.Errorf("--blobs: %w", err)}
 			}
 			log, err := newLogger(s.err, logLevel, true)
 			if err != nil {
@@ -236,28 +250,33 @@ HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 				fmt.Fprintln(s.err, err)
 				return exitError{code: 1}
 			}
-			if db == "" {
-				db = filepath.Join(data, "read.db")
-			}
 			st, err := store.Open(ctx, db)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
+			files, filesAt, err := worker.FileStore(kind, data, st)
+			if err != nil {
+				return err
+			}
+			results, resultsAt, err := worker.ResultStore(kind, data, st)
+			if err != nil {
+				return err
+			}
 			c, pc, err := tf.dial(log)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			srv, err := httpserver.Start(ctx, httpserver.Config{Listen: listen, Auth: ac, Secrets: secrets,
-				FilesDir: filepath.Join(data, "files"), ResultsDir: filepath.Join(data, "results"),
+				Files: files, Results: results,
 				Catalog: cat, Client: c, Store: st, Codec: codecOf(pc), CodecOrigins: codecOrigins, Logger: log})
 			if err != nil {
 				return err
 			}
 			_, signIn := srv.Auth.(auth.LoginProvider)
 			log.Info("motcua api listening", "url", srv.URL(), "auth", srv.Auth.Name(), "console_sign_in", signIn,
-				"temporal", tf.address, "namespace", tf.namespace)
+				"temporal", tf.address, "namespace", tf.namespace, "read_model", redact(db), "blobs", kind, "files", filesAt, "results", resultsAt)
 			fmt.Fprintf(s.out, "motcua api listening on %s (console %s/console/)\n", srv.URL(), srv.URL())
 			<-ctx.Done()
 			return srv.Stop()
@@ -275,7 +294,8 @@ HMAC-SHA256 (X-Motcua-Timestamp, X-Motcua-Signature).`,
 	})
 	f.StringVar(&config, "config", "", "YAML file of settings: flag names and values; env MOTCUA_CONFIG")
 	f.StringVar(&db, "db", "", "read model DSN: a postgres:// URL or a SQLite file (default DATA/read.db)")
-	f.StringVar(&data, "data", ".motcua", "data folder: uploaded files DATA/files, signed results DATA/results")
+	f.StringVar(&data, "data", ".motcua", "data folder: uploaded files DATA/files and signed results DATA/results with --blobs folder; uploads being received DATA/tmp with --blobs database")
+	f.StringVar(&blobs, "blobs", "", blobsUsage)
 	f.StringVar(&defs, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&paySecret, "payment-secret-file", "", "file holding the payment platform's shared secret")

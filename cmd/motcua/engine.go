@@ -27,6 +27,7 @@ import (
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/internal/store"
+	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -39,6 +40,7 @@ type engineFlags struct {
 	namespace   string
 	data        string
 	readModel   string
+	blobs       string
 	definitions string
 	codecKeys   string
 	timeout     time.Duration
@@ -59,6 +61,7 @@ func (f *engineFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.namespace, "namespace", "default", "Temporal namespace")
 	fl.StringVar(&f.data, "data", ".motcua", "data folder of the engine: read model DATA/read.db, uploaded files DATA/files, results DATA/results")
 	fl.StringVar(&f.readModel, "read-model", "", "read model DSN (a postgres:// URL or a SQLite file); default DATA/read.db")
+	fl.StringVar(&f.blobs, "blobs", "", blobsUsage)
 	fl.StringVar(&f.definitions, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
 	fl.StringVar(&f.codecKeys, "codec-keys", "", "key file of the payload codec (default DATA/codec-keys.yaml, which 'motcua dev' writes); env MOTCUA_CODEC_KEYS")
 	fl.DurationVar(&f.timeout, "timeout", time.Minute, "how long to wait for the engine")
@@ -132,10 +135,24 @@ func (f *engineFlags) open(ctx context.Context, needCatalog bool) (*engine, erro
 	}
 	dsn := f.readModel
 	if dsn == "" {
-		dsn = filepath.Join(f.data, "read.db")
+		dsn = filepath.Join(f.data, worker.ReadModelDB)
+	}
+	kind, err := worker.BlobsFor(f.blobs, dsn)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--blobs: %w", err)}
 	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
+		return nil, err
+	}
+	files, _, err := worker.FileStore(kind, f.data, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	results, _, err := worker.ResultStore(kind, f.data, st)
+	if err != nil {
+		st.Close()
 		return nil, err
 	}
 	dc, err := f.dataConverter()
@@ -149,8 +166,7 @@ func (f *engineFlags) open(ctx context.Context, needCatalog bool) (*engine, erro
 		st.Close()
 		return nil, fmt.Errorf("temporal client for %s: %w", f.address, err)
 	}
-	svc, err := service.New(service.Options{Client: c, Store: st, Catalog: cat,
-		FilesDir: filepath.Join(f.data, "files"), ResultsDir: filepath.Join(f.data, "results")})
+	svc, err := service.New(service.Options{Client: c, Store: st, Catalog: cat, Files: files, Results: results})
 	if err != nil {
 		c.Close()
 		st.Close()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -13,12 +14,13 @@ import (
 
 	"github.com/motcua/motcua/internal/service"
 	"github.com/motcua/motcua/internal/signing"
+	"github.com/motcua/motcua/internal/store"
 	"github.com/motcua/motcua/worker"
 )
 
 func newVerifyCmd(s streams) *cobra.Command {
 	var (
-		data, rootsFile, format string
+		data, db, rootsFile, format string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify RESULT_CODE_OR_FILE",
@@ -28,9 +30,10 @@ func newVerifyCmd(s streams) *cobra.Command {
 the one signed, unchanged, and that the signature was made with the key of
 the certificate it carries, valid at the signing time.
 
-Give a result code (<dossier code>-KQ<n>, looked up in DATA/results) or the
-path of a result document (<code>.json, its signature <code>.sig.json next
-to it). The certificate is checked against --roots (PEM), by default the
+Give a result code (<dossier code>-KQ<n>) or the path of a result document
+(<code>.json, its signature <code>.sig.json next to it). A code is looked up
+in DATA/results, then in the read model (--db, by default DATA/read.db when
+it exists), where a cluster keeps its results with --blobs database. The certificate is checked against --roots (PEM), by default the
 engine's own agency certificate DATA/keys/agency-cert.pem when present;
 without roots the signature is checked but the signer is not trusted.
 
@@ -60,17 +63,42 @@ Exit status 0 when the signature is good, 1 otherwise.`,
 				}
 			}
 			arg := args[0]
-			doc, sig := service.ResultPaths(filepath.Join(data, worker.ResultsDir), arg)
-			if fileExists(arg) {
+			folder := filepath.Join(data, worker.ResultsDir)
+			doc, sig := service.ResultPaths(folder, arg)
+			var (
+				v   signing.VerifiedSignature
+				err error
+			)
+			switch {
+			case fileExists(arg):
 				doc = arg
 				if strings.HasSuffix(arg, ".sig.json") {
 					doc = strings.TrimSuffix(arg, ".sig.json") + ".json"
 				}
 				sig = strings.TrimSuffix(doc, ".json") + ".sig.json"
-			} else if !fileExists(sig) {
-				return fmt.Errorf("no result %s: neither a file nor a result in %s", arg, filepath.Join(data, worker.ResultsDir))
+				v, err = signing.VerifyFiles(doc, sig, roots)
+			case fileExists(sig):
+				v, err = signing.VerifyFiles(doc, sig, roots)
+			default:
+				var (
+					rawDoc, rawSig []byte
+					where          string
+				)
+				rawDoc, rawSig, where, err = resultInReadModel(cmd.Context(), data, db, arg)
+				if errors.Is(err, signing.ErrResultNotFound) {
+					if where != "" {
+						where = ", nor in the read model " + where
+					}
+					return fmt.Errorf("no result %s: neither a file nor a result in %s%s", arg, folder, where)
+				}
+				if err != nil {
+					return err
+				}
+				doc = arg + " (read model " + where + ")"
+				if v, err = signing.VerifyEncoded(rawDoc, rawSig, roots); err != nil {
+					err = fmt.Errorf("%s: %w", doc, err)
+				}
 			}
-			v, err := signing.VerifyFiles(doc, sig, roots)
 			if err != nil {
 				fmt.Fprintf(s.err, "motcua: signature NOT valid: %v\n", err)
 				return exitError{code: 1}
@@ -95,6 +123,7 @@ Exit status 0 when the signature is good, 1 otherwise.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&data, "data", ".motcua", "data folder of the engine (results in DATA/results)")
+	f.StringVar(&db, "db", "", "read model DSN to look results up in when DATA/results has none (a postgres:// URL or a SQLite file; default DATA/read.db when it exists)")
 	f.StringVar(&rootsFile, "roots", "", "PEM file of trusted root certificates (default: DATA/keys/agency-cert.pem if present)")
 	formatFlag(cmd, &format)
 	return cmd
@@ -103,4 +132,27 @@ Exit status 0 when the signature is good, 1 otherwise.`,
 func fileExists(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// resultInReadModel reads a result from the read model at dsn, by
+// default DATA/read.db when it exists, and says which it read (redacted).
+// A result it does not find, or no read model, is
+// signing.ErrResultNotFound.
+func resultInReadModel(ctx context.Context, data, dsn, code string) (doc, sig []byte, where string, err error) {
+	if dsn == "" {
+		dsn = filepath.Join(data, worker.ReadModelDB)
+		if !fileExists(dsn) {
+			return nil, nil, "", fmt.Errorf("result %s: %w", code, signing.ErrResultNotFound)
+		}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	defer st.Close()
+	doc, sig, err = signing.NewResultDB(st).Get(ctx, code)
+	return doc, sig, redact(dsn), err
 }

@@ -40,6 +40,7 @@ func newWorkerCmd(s streams) *cobra.Command {
 	var (
 		tf                                      temporalFlags
 		db, data, defs, agencyName, logLevel    string
+		blobs                                   string
 		config, identity                        string
 		queues                                  []string
 		maxActivities, maxWorkflowTasks         int
@@ -58,8 +59,11 @@ dossiers' queue ("dossiers") and each agency's own (its id), so an agency's
 consultations can be served by workers of its own.
 
 The data folder (--data) holds the agency's signing certificate (keys/,
-created by the first worker) and the signed results (results/): in a cluster
-it must be the same folder for every worker and API node (shared storage).
+created by the first worker): every worker must hold the same one (share
+the folder, or copy keys/). The signed results are kept where --blobs says:
+"database", the default with a PostgreSQL read model, keeps them in the read
+model, which every worker and API node reads; "folder" keeps them in
+results/ of the data folder, which must then be shared storage.
 
 Every flag can also be set by an environment variable MOTCUA_<FLAG> (e.g.
 MOTCUA_TEMPORAL_ADDRESS) or in the YAML file of --config, whose keys are the
@@ -74,6 +78,10 @@ payload codec key — unless --allow-insecure.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := flagDefaults(cmd.Flags()); err != nil {
 				return usageError{err}
+			}
+			kind, err := worker.BlobsFor(blobs, db)
+			if err != nil {
+				return usageError{fmt.Errorf("--blobs: %w", err)}
 			}
 			log, err := newLogger(s.err, logLevel, true)
 			if err != nil {
@@ -91,7 +99,7 @@ payload codec key — unless --allow-insecure.`,
 			if err != nil {
 				return err
 			}
-			cfg := worker.Config{Catalog: cat, DataDir: data, ReadModel: db, AgencyName: agencyName, Logger: log}
+			cfg := worker.Config{Catalog: cat, DataDir: data, ReadModel: db, Blobs: kind, AgencyName: agencyName, Logger: log}
 			for _, it := range []struct {
 				f   *integrationFlags
 				dst *integrations.Config
@@ -135,7 +143,8 @@ payload codec key — unless --allow-insecure.`,
 				return err
 			}
 			log.Info("motcua worker running", "temporal", tf.address, "namespace", tf.namespace, "queues", ws.TaskQueues(),
-				"read_model", redact(built.ReadModel), "notifications", built.Notifier, "portal", built.Portal)
+				"read_model", redact(built.ReadModel), "blobs", built.Blobs, "results", built.ResultsWhere,
+				"notifications", built.Notifier, "portal", built.Portal)
 			fmt.Fprintf(s.out, "motcua worker running: %s\n", strings.Join(ws.TaskQueues(), ", "))
 			<-ctx.Done()
 			stopped := make(chan struct{})
@@ -152,7 +161,8 @@ payload codec key — unless --allow-insecure.`,
 	tf.add(f)
 	f.StringVar(&config, "config", "", "YAML file of settings: flag names and values (see above); env MOTCUA_CONFIG")
 	f.StringVar(&db, "db", "", "read model DSN: a postgres:// URL (a SQLite file works for one machine; default DATA/read.db)")
-	f.StringVar(&data, "data", ".motcua", "data folder, shared by every worker and API node: agency certificate DATA/keys, results DATA/results")
+	f.StringVar(&data, "data", ".motcua", "data folder: agency certificate DATA/keys (the same on every worker), results DATA/results with --blobs folder")
+	f.StringVar(&blobs, "blobs", "", blobsUsage)
 	f.StringVar(&defs, "definitions", "definitions", "catalog folder holding procedures/ and calendars/")
 	f.StringVar(&agencyName, "agency-name", "", "agency named on the signing certificate created by the first start")
 	f.StringSliceVar(&queues, "queues", nil, `task queues to serve: "dossiers" and agency ids (default: all)`)
@@ -184,3 +194,7 @@ func queueNames(cat *definitions.Catalog, names []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// blobsUsage is the help of the --blobs flag of the commands that keep
+// uploaded files or signed results.
+const blobsUsage = `where uploaded files and signed results are kept: "database" (the read model, shared by every node) or "folder" (DATA/files, DATA/results); default database when the read model is a postgres:// URL, else folder`

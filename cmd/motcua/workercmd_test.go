@@ -23,6 +23,7 @@ import (
 	"github.com/motcua/motcua/internal/devserver"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/store"
+	"github.com/motcua/motcua/worker"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -186,4 +187,53 @@ func TestAPIRefusesUnsafeSettings(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.NotContains(t, errOut, "unsafe")
 	require.Contains(t, errOut, "connecting to Temporal at 127.0.0.1:1")
+}
+
+// --blobs says where uploaded files and signed results are kept; by
+// default the database with a PostgreSQL read model, else the folder.
+func TestBlobsDefault(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ blobs, dsn, want string }{
+		{"", "", worker.BlobsFolder},
+		{"", "/srv/motcua/read.db", worker.BlobsFolder},
+		{"", "sqlite:/srv/motcua/read.db", worker.BlobsFolder},
+		{"", "postgres://motcua@db/motcua", worker.BlobsDatabase},
+		{"", "postgresql://motcua@db/motcua", worker.BlobsDatabase},
+		{"folder", "postgres://motcua@db/motcua", worker.BlobsFolder},
+		{"database", "/srv/motcua/read.db", worker.BlobsDatabase},
+	} {
+		got, err := worker.BlobsFor(tc.blobs, tc.dsn)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, got, "--blobs %q, --db %q", tc.blobs, tc.dsn)
+	}
+}
+
+// A --blobs that is neither folder nor database is refused, given on the
+// command line, in the environment or in the --config file, by every
+// command that takes it.
+func TestBlobsFlagRefusesUnknownValues(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "c.yaml")
+	require.NoError(t, os.WriteFile(conf, []byte("blobs: s3\n"), 0o600))
+	const want = `motcua: --blobs: unknown storage "s3" for files and results: want "folder" or "database"`
+	check := func(t *testing.T, args ...string) {
+		t.Helper()
+		code, _, errOut := runCLI(t, args...)
+		require.Equal(t, 2, code, errOut)
+		require.Contains(t, errOut, want)
+	}
+	for _, args := range [][]string{
+		{"worker", "--blobs", "s3"},
+		{"worker", "--config", conf},
+		{"api", "--blobs", "s3", "--tokens", filepath.Join(dir, "tokens.yaml")},
+		{"api", "--config", conf, "--tokens", filepath.Join(dir, "tokens.yaml")},
+		{"status", "UBND_XA-250101-0001", "--data", dir, "--blobs", "s3"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) { check(t, args...) })
+	}
+	t.Run("environment", func(t *testing.T) {
+		t.Setenv("MOTCUA_BLOBS", "s3")
+		check(t, "worker")
+		check(t, "api", "--tokens", filepath.Join(dir, "tokens.yaml"))
+	})
 }

@@ -252,6 +252,7 @@ func (s *Server) submit(c *call) (any, error) {
 		return nil, errorf(http.StatusUnsupportedMediaType, CodeUnsupportedType, "Content-Type",
 			"send the dossier as multipart/form-data (with files) or application/json (without), not %q", c.r.Header.Get("Content-Type"))
 	}
+	req.IdempotencyKey = c.r.Header.Get(service.IdempotencyHeader)
 	plan := s.svc.Catalog().Plan(strings.TrimSpace(req.Procedure))
 	if err := access.Submit(c.p, plan, req.Channel, req.Applicant.ID); err != nil {
 		return nil, err

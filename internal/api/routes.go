@@ -79,7 +79,7 @@ func (s *Server) table() []*route {
 			produces: "image/svg+xml", alsoProduces: []string{"image/png"}, query: analysisChartParams, handle: s.getAnalysisChart},
 
 		{method: "POST", pattern: "/v1/dossiers", id: "submitDossier", tag: "dossiers", access: signedIn, action: "dossier.submit",
-			status: http.StatusCreated, summary: "Submit a dossier: multipart/form-data with the form fields and one file per component, or JSON without files.",
+			status: http.StatusCreated, summary: "Submit a dossier: multipart/form-data with the form fields and one file per component, or JSON without files. An Idempotency-Key header makes it safe to send again: the same key answers with the first attempt's dossier.",
 			body: SubmitBody{}, multipart: true, result: dossier.State{}, errors: actionErrs, handle: s.submit},
 		{method: "GET", pattern: "/v1/dossiers", id: "listDossiers", tag: "dossiers", access: signedIn,
 			summary: "Dossiers the caller may see: a citizen's own, an officer's agency's, all for an admin.", result: DossierList{}, errors: readErrs,

@@ -66,12 +66,22 @@ func (e *Error) Error() string {
 
 // do sends a request and decodes a JSON answer into out.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, contentType string, body io.Reader, out any) error {
+	return c.doHeader(ctx, method, path, query, nil, contentType, body, out)
+}
+
+// doHeader is do with extra request headers.
+func (c *Client) doHeader(ctx context.Context, method, path string, query url.Values, header http.Header, contentType string,
+	body io.Reader, out any,
+) error {
 	u := *c.base
 	u.Path += path
 	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return err
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -183,7 +193,9 @@ func multipartBody(fields [][2]string, uploads []service.Upload) (io.Reader, str
 	return pr, mw.FormDataContentType()
 }
 
-// Submit submits a dossier (multipart when it has files).
+// Submit submits a dossier (multipart when it has files). With
+// req.IdempotencyKey, sending it again after an error (a lost answer)
+// returns the dossier of the first attempt instead of starting another.
 func (c *Client) Submit(ctx context.Context, req service.SubmitRequest) (dossier.State, error) {
 	fields := [][2]string{{"procedure", req.Procedure}, {"mode", req.Mode}, {"channel", req.Channel}}
 	if req.Delivery != "" {
@@ -202,7 +214,11 @@ func (c *Client) Submit(ctx context.Context, req service.SubmitRequest) (dossier
 	}
 	body, ct := multipartBody(fields, req.Components)
 	var st dossier.State
-	err := c.do(ctx, http.MethodPost, "/v1/dossiers", nil, ct, body, &st)
+	var header http.Header
+	if req.IdempotencyKey != "" {
+		header = http.Header{service.IdempotencyHeader: {req.IdempotencyKey}}
+	}
+	err := c.doHeader(ctx, http.MethodPost, "/v1/dossiers", nil, header, ct, body, &st)
 	return st, err
 }
 

@@ -17,6 +17,11 @@
 // Discard is safe to call more than once and after Commit; calling it in
 // every case lets a store release what it tracks for a commit that could
 // still be undone.
+//
+// Two stores implement the protocol: FS, a folder of the local file
+// system, for one process (motcua dev, --blobs folder); and DB, the read
+// model's tables, which every worker and API node of a cluster reaches
+// (--blobs database). One contract test runs against both.
 package blobstore
 
 import (
@@ -53,7 +58,7 @@ type Store interface {
 	// Discard drops staged blobs; with undo, it also removes the blobs
 	// Commit created (used when what should refer to them, e.g. the
 	// workflow, could not be started). It never removes a blob stored
-	// before: one found on disk, or committed and discarded without undo.
+	// before: one found stored, or committed and discarded without undo.
 	// A blob that other commits found while its creator could still undo
 	// goes only when its creator and all of them are undone. Without
 	// undo, committed blobs stay for good. Discard does its work even when
@@ -82,6 +87,7 @@ type Staged struct {
 	created   bool   // Commit created the blob: it did not exist
 	done      bool   // Discard was called: nothing more to do
 	claim     *claim // an FS's tracking of a commit that could be undone
+	held      bool   // a DB's commit counts among the blob's holders
 }
 
 // Created reports whether Commit created the blob; false when the content

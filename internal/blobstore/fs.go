@@ -2,8 +2,6 @@ package blobstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -71,59 +69,12 @@ func (f *FS) path(sha string) string { return filepath.Join(f.dir, sha[:2], sha)
 
 // Stage implements Store.
 func (f *FS) Stage(ctx context.Context, r io.Reader, limit int64) (*Staged, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("blobstore: a limit of %d bytes: give a positive limit", limit)
-	}
-	if r == nil {
-		return nil, errors.New("blobstore: no reader to stage")
-	}
-	if err := ctx.Err(); err != nil {
+	b, err := stage(ctx, f.tmp, r, limit, true)
+	if err != nil {
 		return nil, err
 	}
-	tf, err := os.CreateTemp(f.tmp, "blob-*")
-	if errors.Is(err, fs.ErrNotExist) { // someone removed .tmp
-		if err = os.MkdirAll(f.tmp, 0o750); err == nil {
-			tf, err = os.CreateTemp(f.tmp, "blob-*")
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("blobstore: staging: %w", err)
-	}
-	drop := func() {
-		tf.Close()
-		os.Remove(tf.Name())
-	}
-	src := &ctxReader{ctx: ctx, r: r}
-	h := sha256.New()
-	head := &headWriter{max: HeadSize}
-	n, err := io.Copy(io.MultiWriter(tf, h, head), io.LimitReader(src, limit))
-	if err == nil && n == limit {
-		// One more byte tells whether r is longer than limit.
-		var one [1]byte
-		switch m, rerr := io.ReadAtLeast(src, one[:], 1); {
-		case m > 0:
-			drop()
-			return nil, &TooLargeError{Limit: limit}
-		case rerr != io.EOF:
-			err = rerr
-		}
-	}
-	if err != nil {
-		drop()
-		if src.err != nil {
-			return nil, src.err // the reader's, as it is
-		}
-		return nil, fmt.Errorf("blobstore: staging: %w", err)
-	}
-	if err := tf.Sync(); err != nil {
-		drop()
-		return nil, fmt.Errorf("blobstore: staging: %w", err)
-	}
-	if err := tf.Close(); err != nil {
-		os.Remove(tf.Name())
-		return nil, fmt.Errorf("blobstore: staging: %w", err)
-	}
-	return &Staged{SHA256: hex.EncodeToString(h.Sum(nil)), Size: n, Head: head.b, owner: f, tmp: tf.Name()}, nil
+	b.owner = f
+	return b, nil
 }
 
 // placed is what Commit did with one blob, to undo it on an error.
@@ -321,35 +272,4 @@ func syncDir(dir string) error {
 		return err
 	}
 	return nil
-}
-
-// ctxReader reads r until ctx is done, and remembers r's error.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-	err error
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := c.r.Read(p)
-	if err != nil && err != io.EOF {
-		c.err = err
-	}
-	return n, err
-}
-
-// headWriter keeps the first bytes written to it.
-type headWriter struct {
-	b   []byte
-	max int
-}
-
-func (h *headWriter) Write(p []byte) (int, error) {
-	if room := h.max - len(h.b); room > 0 {
-		h.b = append(h.b, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
 }

@@ -168,7 +168,7 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 		return nil, fmt.Errorf("dev: connecting to the embedded server: %w", err)
 	}
 	e.Built, err = worker.Build(ctx, worker.Config{
-		Catalog: cat, DataDir: dir, AgencyName: cfg.AgencyName,
+		Catalog: cat, DataDir: dir, AgencyName: cfg.AgencyName, Blobs: worker.BlobsFolder, // dev keeps the folder
 		Webhook: cfg.Webhook, Portal: cfg.Portal, Payments: cfg.Payments, Checks: cfg.Checks, Postal: cfg.Postal,
 		DevServices: true, ConfirmPayment: e.confirmPayment, Logger: cfg.Logger,
 	})

@@ -20,9 +20,11 @@ import (
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/api"
 	"github.com/motcua/motcua/internal/auth"
+	"github.com/motcua/motcua/internal/blobstore"
 	"github.com/motcua/motcua/internal/console"
 	"github.com/motcua/motcua/internal/metrics"
 	"github.com/motcua/motcua/internal/service"
+	"github.com/motcua/motcua/internal/signing"
 	"github.com/motcua/motcua/internal/store"
 )
 
@@ -37,7 +39,11 @@ type Config struct {
 	Auth auth.Config
 	// Secrets are the shared secrets of the systems that call back.
 	Secrets api.Secrets
-	// FilesDir and ResultsDir are the uploaded files and signed results.
+	// Files and Results keep the uploaded files and the signed results
+	// (e.g. in the read model, shared by a cluster's nodes); when nil,
+	// FilesDir and ResultsDir are the folders that keep them.
+	Files                blobstore.Store
+	Results              signing.ResultStore
 	FilesDir, ResultsDir string
 	// Roots, when set, are the certificates results are verified against.
 	Roots *x509.CertPool
@@ -85,7 +91,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		m = metrics.New(cfg.Store, log)
 	}
 	svc, err := service.New(service.Options{Client: cfg.Client, Store: cfg.Store, Catalog: cfg.Catalog,
-		FilesDir: cfg.FilesDir, ResultsDir: cfg.ResultsDir, Roots: cfg.Roots, ObserveUpdate: m.ObserveUpdate})
+		Files: cfg.Files, FilesDir: cfg.FilesDir, Results: cfg.Results, ResultsDir: cfg.ResultsDir,
+		Roots: cfg.Roots, ObserveUpdate: m.ObserveUpdate})
 	if err != nil {
 		return nil, err
 	}

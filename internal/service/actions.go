@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
-	"unicode"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -364,41 +361,25 @@ func (s *Service) after(ctx context.Context, code string, answered dossier.State
 	return st, nil
 }
 
-// VerifyResult checks the signature of a result stored in ResultsDir by its
-// code (<dossier code>-KQ<n>).
+// VerifyResult checks the signature of a result, by its code
+// (<dossier code>-KQ<n>), in the store of results (Options.Results or
+// ResultsDir); ErrNotFound as OpenResult.
 func (s *Service) VerifyResult(ctx context.Context, resultCode string) (signing.VerifiedSignature, error) {
-	if s.results == "" {
-		return signing.VerifiedSignature{}, errors.New("service: no results folder (Options.ResultsDir)")
-	}
-	resultCode, doc, sig, err := s.resultPaths(resultCode)
+	code, doc, sig, err := s.result(ctx, resultCode)
 	if err != nil {
 		return signing.VerifiedSignature{}, err
 	}
-	if _, err := os.Stat(sig); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return signing.VerifiedSignature{}, fmt.Errorf("result %s: %w", resultCode, ErrNotFound)
-		}
-		return signing.VerifiedSignature{}, err
+	v, err := signing.VerifyEncoded(doc, sig, s.roots)
+	if err != nil {
+		return signing.VerifiedSignature{}, fmt.Errorf("result %s: %w", code, err)
 	}
-	return signing.VerifyFiles(doc, sig, s.roots)
-}
-
-// resultPaths checks a result code and returns it trimmed, with its files
-// in ResultsDir. A code that could name a file elsewhere is ErrNotFound.
-func (s *Service) resultPaths(resultCode string) (code, doc, sig string, err error) {
-	code = strings.TrimSpace(resultCode)
-	if code == "" || strings.ContainsAny(code, `/\`) || strings.HasPrefix(code, ".") ||
-		strings.ContainsFunc(code, unicode.IsControl) {
-		return "", "", "", fmt.Errorf("%q is not a result code (<dossier code>-KQ<n>): %w", code, ErrNotFound)
-	}
-	doc, sig = ResultPaths(s.results, code)
-	return code, doc, sig, nil
+	return v, nil
 }
 
 // ResultPaths returns the document and signature files of a result code in
-// a results folder, as signing.Issuer writes them.
+// a results folder, as signing.Issuer writes them (signing.ResultPaths).
 func ResultPaths(dir, resultCode string) (doc, sig string) {
-	return filepath.Join(dir, resultCode+".json"), filepath.Join(dir, resultCode+".sig.json")
+	return signing.ResultPaths(dir, resultCode)
 }
 
 func shortHash(h string) string {

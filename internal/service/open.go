@@ -1,12 +1,13 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
+	"strings"
+	"unicode"
 
 	"github.com/motcua/motcua/internal/blobstore"
 	"github.com/motcua/motcua/internal/dossier"
@@ -54,73 +55,45 @@ func (s *Service) OpenFile(ctx context.Context, code, sha256 string) (io.ReadSee
 }
 
 // OpenResult returns the signed document of a result, by its code
-// (<dossier code>-KQ<n>), and its detached signature, as ResultPaths names
-// them in ResultsDir. ErrNotFound when either is absent or when the code
-// cannot be a result's (as VerifyResult checks). The signature is not
-// verified here: VerifyResult does that. The caller closes doc.
+// (<dossier code>-KQ<n>), and its detached signature, from the store of
+// results (Options.Results or ResultsDir). ErrNotFound when it holds no
+// such result or when the code cannot be a result's (as VerifyResult
+// checks). The signature is not verified here: VerifyResult does that.
+// The caller closes doc.
 func (s *Service) OpenResult(ctx context.Context, resultCode string) (doc io.ReadSeekCloser, sig []byte, err error) {
-	if s.results == "" {
-		return nil, nil, errors.New("service: no results folder (Options.ResultsDir)")
-	}
-	code, docPath, sigPath, err := s.resultPaths(resultCode)
+	_, data, sig, err := s.result(ctx, resultCode)
 	if err != nil {
 		return nil, nil, err
+	}
+	return nopCloser{bytes.NewReader(data)}, sig, nil
+}
+
+// result checks a result code and reads the result from the store of
+// results. A code that cannot be a result's, like one the store does not
+// hold, is ErrNotFound.
+func (s *Service) result(ctx context.Context, resultCode string) (code string, doc, sig []byte, err error) {
+	if s.results == nil {
+		return "", nil, nil, errors.New("service: no store of signed results (Options.Results or Options.ResultsDir)")
+	}
+	code = strings.TrimSpace(resultCode)
+	if code == "" || strings.ContainsAny(code, `/\`) || strings.HasPrefix(code, ".") ||
+		strings.ContainsFunc(code, unicode.IsControl) {
+		return "", nil, nil, fmt.Errorf("%q is not a result code (<dossier code>-KQ<n>): %w", code, ErrNotFound)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return "", nil, nil, err
 	}
-	sig, err = readRegular(sigPath, signing.MaxSignatureSize)
-	if err != nil {
-		return nil, nil, resultError(code, err)
+	doc, sig, err = s.results.Get(ctx, code)
+	switch {
+	case errors.Is(err, signing.ErrResultNotFound):
+		return "", nil, nil, fmt.Errorf("result %s: %w", code, ErrNotFound)
+	case err != nil:
+		return "", nil, nil, fmt.Errorf("reading result %s: %w", code, err)
 	}
-	f, err := openRegular(docPath)
-	if err != nil {
-		return nil, nil, resultError(code, err)
-	}
-	return f, sig, nil
+	return code, doc, sig, nil
 }
 
-// resultError wraps an error of a result's files: ErrNotFound when a file
-// is absent.
-func resultError(code string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("result %s: %w", code, ErrNotFound)
-	}
-	return fmt.Errorf("result %s: %w", code, err)
-}
+// nopCloser is a bytes.Reader with a Close that does nothing.
+type nopCloser struct{ *bytes.Reader }
 
-// openRegular opens a regular file; anything else (a folder, a device) is
-// fs.ErrNotExist.
-func openRegular(path string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file: %w", path, fs.ErrNotExist)
-	}
-	return f, nil
-}
-
-// readRegular reads a regular file of at most limit bytes.
-func readRegular(path string, limit int64) ([]byte, error) {
-	f, err := openRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
-}
+func (nopCloser) Close() error { return nil }

@@ -20,6 +20,7 @@ import (
 	"github.com/motcua/motcua/definitions"
 	"github.com/motcua/motcua/internal/blobstore"
 	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/signing"
 	"github.com/motcua/motcua/internal/store"
 )
 
@@ -84,7 +85,12 @@ type Options struct {
 	// FilesDir, when Files is nil, is the folder of a blobstore.FS that
 	// New creates (and creates the folder of); ignored when Files is set.
 	FilesDir string
-	// ResultsDir holds the signed results (required for VerifyResult).
+	// Results keeps the signed results (required for OpenResult and
+	// VerifyResult); default a signing.ResultFolder in ResultsDir.
+	Results signing.ResultStore
+	// ResultsDir, when Results is nil, is the folder of the signed
+	// results, as signing.NewIssuer writes them; ignored when Results is
+	// set.
 	ResultsDir string
 	// Roots, when set, are the certificates VerifyResult checks the
 	// signer's certificate against; without them a signature is checked
@@ -109,7 +115,7 @@ type Service struct {
 	store     *store.Store
 	catalog   *definitions.Catalog
 	files     blobstore.Store
-	results   string
+	results   signing.ResultStore
 	roots     *x509.CertPool
 	now       func() time.Time
 	code      CodeFormatFunc
@@ -132,7 +138,7 @@ func New(o Options) (*Service, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("service: missing %s", strings.Join(missing, ", "))
 	}
-	s := &Service{c: o.Client, store: o.Store, catalog: o.Catalog, results: o.ResultsDir, roots: o.Roots,
+	s := &Service{c: o.Client, store: o.Store, catalog: o.Catalog, results: o.Results, roots: o.Roots,
 		now: o.Now, code: o.CodeFormat, queryWait: o.QueryWait, observe: o.ObserveUpdate}
 	s.files = o.Files
 	if s.files == nil && o.FilesDir != "" {
@@ -141,6 +147,9 @@ func New(o Options) (*Service, error) {
 			return nil, fmt.Errorf("service: the folder of uploaded files (Options.FilesDir): %w", err)
 		}
 		s.files = fs
+	}
+	if s.results == nil && o.ResultsDir != "" {
+		s.results = signing.NewResultFolder(o.ResultsDir)
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -36,6 +36,11 @@ type SubmitRequest struct {
 	// database, earlier results …) instead of being uploaded; only
 	// components whose definition names a data store (reuse) qualify.
 	Reused []string
+	// IdempotencyKey, when set, makes the submission safe to send again:
+	// the same applicant's same key gets the dossier of the first attempt
+	// (see submitKey). At most MaxIdempotencyKey printable ASCII
+	// characters; the API takes it from the Idempotency-Key header.
+	IdempotencyKey string
 }
 
 // Submit checks a new dossier against its procedure's plan, stores its
@@ -66,6 +71,9 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (dossier.State,
 		}
 		if len(applicant.Contact) > 200 {
 			add("applicant.contact", "must be at most 200 characters long")
+		}
+		if msg := checkIdempotencyKey(req.IdempotencyKey); msg != "" {
+			add("idempotency_key", "%s", msg)
 		}
 	}
 
@@ -121,7 +129,7 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (dossier.State,
 	}
 
 	received := s.now()
-	code, err := s.nextCode(ctx, plan, received)
+	code, err := s.submissionCode(ctx, plan, applicant.ID, req.IdempotencyKey, received)
 	if err != nil {
 		s.discard(ctx, files, false)
 		return dossier.State{}, err
@@ -151,6 +159,9 @@ func (s *Service) Submit(ctx context.Context, req SubmitRequest) (dossier.State,
 	if err != nil {
 		s.discard(ctx, files, true)
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) && req.IdempotencyKey != "" {
+			return s.queryReady(ctx, code) // the first attempt started it: its dossier
+		}
 		if errors.As(err, &started) {
 			return dossier.State{}, fmt.Errorf("starting dossier %s: a dossier with this code already exists (is the read model's sequence of %s behind?): %w",
 				code, agencyCode(plan), err)

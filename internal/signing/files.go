@@ -32,6 +32,16 @@ func VerifyFiles(docPath, sigPath string, roots *x509.CertPool) (VerifiedSignatu
 	return v, nil
 }
 
+// VerifyEncoded verifies a document against its detached signature as
+// Signature.Encode wrote it (what a ResultStore keeps); see Verify.
+func VerifyEncoded(doc, sig []byte, roots *x509.CertPool) (VerifiedSignature, error) {
+	s, err := ParseSignature(sig)
+	if err != nil {
+		return VerifiedSignature{}, err
+	}
+	return Verify(doc, s, roots)
+}
+
 func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

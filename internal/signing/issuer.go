@@ -7,15 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/motcua/motcua/activities"
-	"github.com/motcua/motcua/internal/atomicfile"
 	"github.com/motcua/motcua/internal/dossier"
 )
 
@@ -58,21 +54,18 @@ type NguoiKy struct {
 	CoQuan  string `json:"co_quan,omitempty"`
 }
 
-// Issuer issues signed electronic results into a folder; it implements
-// activities.ResultIssuer. For result code C it writes C.json, the
-// document, and C.sig.json, its detached signature, each atomically; the
-// signature file is written last and marks the result as issued. Issuing
-// a request again returns the stored result.
+// Issuer issues signed electronic results into a ResultStore; it
+// implements activities.ResultIssuer. Issuing a request again returns the
+// stored result, whichever issuer (another worker) stored it.
 type Issuer struct {
-	dir    string
-	signer *Signer
-	mu     sync.Mutex
+	results ResultStore
+	signer  *Signer
 }
 
 var _ activities.ResultIssuer = (*Issuer)(nil)
 
-// NewIssuer returns an issuer that writes into dir (created 0750 if needed)
-// and signs with signer.
+// NewIssuer returns an issuer that writes into the folder dir (a
+// ResultFolder; dir is created 0750 if needed) and signs with signer.
 func NewIssuer(dir string, signer *Signer) (*Issuer, error) {
 	if signer == nil {
 		return nil, errors.New("result issuer: no signer")
@@ -83,21 +76,31 @@ func NewIssuer(dir string, signer *Signer) (*Issuer, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("result issuer: %w", err)
 	}
-	return &Issuer{dir: dir, signer: signer}, nil
+	return NewIssuerWith(NewResultFolder(dir), signer)
 }
+
+// NewIssuerWith returns an issuer that keeps its results in results and
+// signs with signer.
+func NewIssuerWith(results ResultStore, signer *Signer) (*Issuer, error) {
+	if signer == nil {
+		return nil, errors.New("result issuer: no signer")
+	}
+	if results == nil {
+		return nil, errors.New("result issuer: no result store")
+	}
+	return &Issuer{results: results, signer: signer}, nil
+}
+
+// Results returns the store the issuer keeps its results in.
+func (i *Issuer) Results() ResultStore { return i.results }
 
 // ResultCode returns the code of the n-th result of a dossier.
 func ResultCode(dossierCode string, n int) string { return fmt.Sprintf("%s-KQ%d", dossierCode, n) }
 
-// Paths returns the document and signature files of a result code.
-func (i *Issuer) Paths(resultCode string) (doc, sig string) {
-	return filepath.Join(i.dir, resultCode+".json"), filepath.Join(i.dir, resultCode+".sig.json")
-}
-
 // Issue builds, signs and stores the result of r, or returns the result
 // already stored for it. A stored result of the same code whose document
-// differs from what r would produce is an error: a new result needs a new
-// number.
+// differs from what r would produce is an error (ErrResultConflict): a
+// new result needs a new number.
 func (i *Issuer) Issue(ctx context.Context, r activities.SignRequest) (dossier.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return dossier.Result{}, err
@@ -105,19 +108,6 @@ func (i *Issuer) Issue(ctx context.Context, r activities.SignRequest) (dossier.R
 	doc, meta, err := i.build(r)
 	if err != nil {
 		return dossier.Result{}, err
-	}
-	docPath, sigPath := i.Paths(meta.Code)
-
-	i.mu.Lock()
-	defer i.mu.Unlock()
-
-	if res, ok, err := i.stored(doc, meta, docPath, sigPath); ok || err != nil {
-		return res, err
-	}
-	// No signature yet: a document left by an interrupted attempt was
-	// never returned to anyone and may be replaced.
-	if err := atomicfile.Write(docPath, doc, 0o640); err != nil {
-		return dossier.Result{}, fmt.Errorf("writing %s: %w", docPath, err)
 	}
 	sig, err := i.signer.Sign(doc)
 	if err != nil {
@@ -127,46 +117,22 @@ func (i *Issuer) Issue(ctx context.Context, r activities.SignRequest) (dossier.R
 	if err != nil {
 		return dossier.Result{}, err
 	}
-	if err := atomicfile.Create(sigPath, enc, 0o640); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			// Another issuer on the same folder won the race.
-			if res, ok, err := i.stored(doc, meta, docPath, sigPath); ok || err != nil {
-				return res, err
-			}
-		}
-		return dossier.Result{}, fmt.Errorf("writing %s: %w", sigPath, err)
-	}
-	return resultOf(meta, sig)
-}
-
-// stored returns the result already issued under docPath and sigPath, if
-// any, after checking that its document is doc and its signature good.
-func (i *Issuer) stored(doc []byte, meta dossier.Result, docPath, sigPath string) (dossier.Result, bool, error) {
-	rawSig, err := os.ReadFile(sigPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return dossier.Result{}, false, nil
-	}
+	stored, err := i.results.Put(ctx, meta.Code, doc, enc)
 	if err != nil {
-		return dossier.Result{}, false, err
+		return dossier.Result{}, err
 	}
-	old, err := os.ReadFile(docPath)
-	if err != nil {
-		return dossier.Result{}, false, fmt.Errorf("result %s has a signature but its document cannot be read: %w", meta.Code, err)
+	if bytes.Equal(stored, enc) {
+		return resultOf(meta, sig)
 	}
-	if !bytes.Equal(old, doc) {
-		return dossier.Result{}, false, fmt.Errorf("result %s was already issued with a different document (%s); issue the new one under another number",
-			meta.Code, docPath)
-	}
-	sig, err := ParseSignature(rawSig)
-	if err != nil {
-		return dossier.Result{}, false, fmt.Errorf("stored signature %s: %w", sigPath, err)
+	// Stored before (a retry, or another worker first): its signature.
+	if sig, err = ParseSignature(stored); err != nil {
+		return dossier.Result{}, fmt.Errorf("stored signature of result %s: %w", meta.Code, err)
 	}
 	// Integrity only: the agency's certificate may have been renewed since.
-	if _, err := Verify(old, sig, nil); err != nil {
-		return dossier.Result{}, false, fmt.Errorf("stored result %s: %w", meta.Code, err)
+	if _, err := Verify(doc, sig, nil); err != nil {
+		return dossier.Result{}, fmt.Errorf("stored result %s: %w", meta.Code, err)
 	}
-	res, err := resultOf(meta, sig)
-	return res, true, err
+	return resultOf(meta, sig)
 }
 
 func resultOf(meta dossier.Result, sig Signature) (dossier.Result, error) {

@@ -65,7 +65,7 @@ func TestIssueResult(t *testing.T) {
 	require.False(t, res.SignedAt.IsZero())
 	require.ElementsMatch(t, []string{code + ".json", code + ".sig.json"}, listDir(t, dir), "no temporary files left")
 
-	docPath, sigPath := is.Paths(code)
+	docPath, sigPath := folderPaths(is, code)
 	require.Equal(t, filepath.Join(dir, code+".json"), docPath)
 	doc, err := os.ReadFile(docPath)
 	require.NoError(t, err)
@@ -114,7 +114,7 @@ func TestIssueIsIdempotent(t *testing.T) {
 	r := birthRequest()
 	first, err := is.Issue(context.Background(), r)
 	require.NoError(t, err)
-	docPath, sigPath := is.Paths(first.Code)
+	docPath, sigPath := folderPaths(is, first.Code)
 	doc1, err := os.ReadFile(docPath)
 	require.NoError(t, err)
 	sig1, err := os.ReadFile(sigPath)
@@ -177,7 +177,7 @@ func TestIssueAfterInterruptedAttempt(t *testing.T) {
 	t.Parallel()
 	is, s, _ := newIssuer(t)
 	r := birthRequest()
-	docPath, sigPath := is.Paths(ResultCode(r.Code, r.N))
+	docPath, sigPath := folderPaths(is, ResultCode(r.Code, r.N))
 	require.NoError(t, os.WriteFile(docPath, []byte("half"), 0o640))
 
 	res, err := is.Issue(context.Background(), r)
@@ -195,7 +195,7 @@ func TestIssueStoredResultTampered(t *testing.T) {
 	r := birthRequest()
 	res, err := is.Issue(context.Background(), r)
 	require.NoError(t, err)
-	_, sigPath := is.Paths(res.Code)
+	_, sigPath := folderPaths(is, res.Code)
 	raw, err := os.ReadFile(sigPath)
 	require.NoError(t, err)
 	sig, err := ParseSignature(raw)
@@ -221,7 +221,7 @@ func TestIssueRefusal(t *testing.T) {
 	require.Equal(t, RefusalTitle, res.Name)
 	require.Equal(t, "Thông báo từ chối giải quyết hồ sơ", res.Name)
 
-	docPath, sigPath := is.Paths(res.Code)
+	docPath, sigPath := folderPaths(is, res.Code)
 	doc, err := os.ReadFile(docPath)
 	require.NoError(t, err)
 	var got ResultDocument
@@ -268,7 +268,7 @@ func TestVerifyFilesErrors(t *testing.T) {
 	is, s, _ := newIssuer(t)
 	res, err := is.Issue(context.Background(), birthRequest())
 	require.NoError(t, err)
-	docPath, sigPath := is.Paths(res.Code)
+	docPath, sigPath := folderPaths(is, res.Code)
 
 	// A document edited after issue.
 	doc, err := os.ReadFile(docPath)
@@ -304,4 +304,9 @@ func TestIssueCanceledContext(t *testing.T) {
 	_, err := is.Issue(ctx, birthRequest())
 	require.ErrorIs(t, err, context.Canceled)
 	require.Empty(t, listDir(t, dir))
+}
+
+// folderPaths returns the files of a result of an issuer into a folder.
+func folderPaths(is *Issuer, code string) (doc, sig string) {
+	return is.Results().(*ResultFolder).Paths(code)
 }
