@@ -25,7 +25,7 @@ const BlobChunkSize = 1 << 20
 
 // maxBlobAddTries bounds how often BlobAdd starts again when the blob it
 // found was removed before it could count itself among the holders.
-const maxBlobAddTries = 5
+const maxBlobAddTries = 20
 
 // BlobAdd stores the content of a blob under its SHA-256 (64 lowercase
 // hex digits, which the caller computed: the store does not check them)
@@ -92,12 +92,17 @@ func (s *Store) blobAdd(ctx context.Context, sha256 string, size int64, content 
 	} else if n == 1 {
 		return false, true, false, tx.Commit()
 	}
-	var one int
-	switch err := tx.GetContext(ctx, &one, s.rebind(`SELECT 1 FROM blobs WHERE sha256 = ?`), sha256); {
+	var kept bool
+	switch err := tx.GetContext(ctx, &kept, s.rebind(`SELECT kept FROM blobs WHERE sha256 = ?`), sha256); {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, false, true, nil // removed by an undo meanwhile
 	case err != nil:
 		return false, false, false, err
+	case !kept:
+		// Removed by an undo and added again by another commit between
+		// the two statements (on PostgreSQL each statement reads its own
+		// snapshot): this call is no holder yet, so it tries again.
+		return false, false, true, nil
 	}
 	return false, false, false, tx.Commit() // kept for good
 }
