@@ -11,8 +11,12 @@
 // synchronous=NORMAL and busy_timeout=10000: a committed transaction is in the
 // file (or its WAL) before the server acknowledges it, so killing the process
 // (kill -9) loses nothing that was acknowledged; a power cut may lose the last
-// transactions but never corrupts the file. The plugin keeps one connection,
-// so the server writes serially.
+// transactions but never corrupts the file. The server uses one connection
+// (MaxConns 1), so it reads and writes serially: with more, WAL lets reads
+// run beside the writer, but the server's transactions, which begin deferred
+// and write after reading, then fail with SQLITE_BUSY_SNAPSHOT and are
+// retried — `motcua bench` measured no gain with four connections, and
+// hundreds of retried updates.
 //
 // On the first start the schema is created (schema/sqlite.SetupSchema) and a
 // marker file, temporal.db.ready, is written once it is complete; a
@@ -283,6 +287,8 @@ func (s *Server) prepareDatabase(dir string, opts Options) (*config.SQL, error) 
 	cfg := &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: s.dbPath,
+		MaxConns:     1, // see the package documentation
+		MaxIdleConns: 1,
 		ConnectAttributes: map[string]string{
 			"mode":         "rwc",
 			"journal_mode": "wal",
@@ -473,16 +479,6 @@ func checkPort(port int) error {
 		return fmt.Errorf("port %d is not free: %w", port, err)
 	}
 	return l.Close()
-}
-
-// freePort returns a port of 127.0.0.1 that was free a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(localhost, "0"))
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // FreePort returns a TCP port of 127.0.0.1 that was free a moment ago, for
