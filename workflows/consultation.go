@@ -17,8 +17,8 @@ import (
 func Consultation(ctx workflow.Context, in ConsultationInput) (ConsultationResult, error) {
 	c := newCore(in.WorkflowID, in.DossierCode, in.Counting)
 	c.status = func() dossier.Status { return dossier.StatusProcessing }
-	workflow.Go(ctx, c.runProjector)
-	workflow.Go(ctx, c.runSLA)
+	c.start(ctx)
+	c.startBatched(ctx)
 
 	var open *task
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (dossier.State, error) {

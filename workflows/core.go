@@ -50,6 +50,19 @@ type core struct {
 	finished   bool
 	flushed    bool
 
+	// batched is true from version 1 of changeBatchedSideEffects on (see
+	// start): the projector sends one projection per settled state and
+	// starts notifications and portal pushes without waiting for each, and
+	// the SLA loop keeps its timer while the next deadline stays the same.
+	batched bool
+	// computing counts the local activities in progress (due times, the
+	// appointment): the state is between two settled points, so the
+	// batched projector waits for them.
+	computing int
+	// sent are the notifications and portal pushes started and not yet
+	// known to have ended (batched projector).
+	sent []workflow.Future
+
 	// snapshot returns the state to project; nil for a consultation.
 	snapshot func() *dossier.State
 	facts    func() dossier.Facts
@@ -64,6 +77,62 @@ type core struct {
 
 func newCore(workflowID, code, counting string) *core {
 	return &core{workflowID: workflowID, code: code, counting: counting, taskCount: map[string]int{}}
+}
+
+// changeBatchedSideEffects is the workflow.GetVersion change id of the
+// batched projector and the SLA loop that keeps its timer (version 1).
+// Histories recorded before it (no marker) replay the earlier projector,
+// which sent every addition to the timeline at once and each notification
+// and portal push in turn, and the earlier SLA loop, which started a new
+// timer on every change of the tasks.
+const changeBatchedSideEffects = "batched-side-effects"
+
+// start picks the version of the side effects; with the earlier version
+// it starts the projector and the SLA loop at once, as it always did.
+func (c *core) start(ctx workflow.Context) {
+	c.batched = workflow.GetVersion(ctx, changeBatchedSideEffects, workflow.DefaultVersion, 1) >= 1
+	if !c.batched {
+		workflow.Go(ctx, c.runProjector)
+		workflow.Go(ctx, c.runSLA)
+	}
+}
+
+// startBatched starts the SLA loop and the batched projector when start
+// chose them. The dossier starts them after the coroutine that walks its
+// steps: coroutines run in the order they were started, so the projector
+// looks at the state only after the walk has taken it as far as it goes
+// (an officer's action is recorded by its update, and the walk then
+// computes the next due time before the projector runs).
+func (c *core) startBatched(ctx workflow.Context) {
+	if c.batched {
+		workflow.Go(ctx, c.runSLAKeepingTimer)
+		workflow.Go(ctx, c.runBatchedProjector)
+	}
+}
+
+// settle waits, in an update handler, until the other coroutines have
+// taken what the handler changed as far as they go without waiting for
+// something outside (a person, an activity, a timer): one pass of the
+// workflow's coroutines, which are started before any handler and so run
+// before it in each pass, then until no due time is being computed.
+func (c *core) settle(ctx workflow.Context) {
+	passed := false
+	_ = workflow.Await(ctx, func() bool {
+		if !passed {
+			passed = true
+			return false
+		}
+		return c.computing == 0
+	})
+}
+
+// local runs a local activity that computes something the state needs
+// (a due time, the appointment), telling the batched projector to wait.
+func (c *core) local(ctx workflow.Context, activity, arg, result any) error {
+	c.computing++
+	defer func() { c.computing-- }()
+	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
+	return workflow.ExecuteLocalActivity(lctx, activity, arg).Get(ctx, result)
 }
 
 // record appends an event to the timeline.
@@ -198,6 +267,13 @@ var (
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
 	}
+	// projectLocalOptions are the batched projector's: a projection is one
+	// short transaction on the read model, run by the worker that runs the
+	// workflow task.
+	projectLocalOptions = workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
+	}
 	externalOptions = workflow.ActivityOptions{
 		StartToCloseTimeout:    time.Minute,
 		ScheduleToCloseTimeout: 24 * time.Hour,
@@ -212,9 +288,8 @@ func (c *core) deadline(ctx workflow.Context, within *definitions.Duration) (act
 		return activities.Deadline{}, nil
 	}
 	var dl activities.Deadline
-	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
-	err := workflow.ExecuteLocalActivity(lctx, acts.StepDue, activities.StepDueRequest{
-		Start: workflow.Now(ctx), Within: *within, Counting: c.counting}).Get(ctx, &dl)
+	err := c.local(ctx, acts.StepDue, activities.StepDueRequest{
+		Start: workflow.Now(ctx), Within: *within, Counting: c.counting}, &dl)
 	return dl, err
 }
 
@@ -362,6 +437,136 @@ func (c *core) runProjector(ctx workflow.Context) {
 			continue
 		}
 		if c.finished {
+			c.flushed = true
+			return
+		}
+	}
+}
+
+// runSLAKeepingTimer is runSLA (version 1 of changeBatchedSideEffects)
+// with one timer per deadline: a change of the tasks that leaves the next
+// warning or due time where it was keeps the running timer, where runSLA
+// started a new one; a timer whose time no longer matters is cancelled, so
+// it does not wake the dossier later.
+func (c *core) runSLAKeepingTimer(ctx workflow.Context) {
+	var timer workflow.Future
+	var timerAt time.Time
+	cancelTimer := func() {}
+	stopTimer := func() {
+		if timer != nil && !timer.IsReady() {
+			cancelTimer()
+		}
+		timer = nil
+	}
+	for !c.finished {
+		version := c.slaVersion
+		next, at := c.nextDeadline()
+		changed := func() bool { return c.slaVersion != version || c.finished }
+		if next == nil || c.paused {
+			stopTimer()
+			_ = workflow.Await(ctx, changed)
+			continue
+		}
+		if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
+			if timer == nil || !at.Equal(timerAt) {
+				stopTimer()
+				tctx, cancel := workflow.WithCancel(ctx)
+				timer, timerAt, cancelTimer = workflow.NewTimer(tctx, wait), at, cancel
+			}
+			if err := workflow.Await(ctx, func() bool { return changed() || timer.IsReady() }); err != nil {
+				return
+			}
+			if !timer.IsReady() {
+				continue // something changed before the deadline: recompute
+			}
+			timer = nil
+		}
+		next, at = c.nextDeadline()
+		now := workflow.Now(ctx)
+		if next == nil || c.paused || now.Before(at) {
+			continue
+		}
+		if !*next.warned && !next.warn.IsZero() && !now.Before(next.warn) {
+			*next.warned = true
+			next.onWarn(ctx)
+		}
+		if !*next.overdue && !now.Before(next.due) {
+			*next.warned = true
+			*next.overdue = true
+			next.onOverdue(ctx)
+		}
+	}
+}
+
+// runBatchedProjector is runProjector (version 1 of
+// changeBatchedSideEffects) with fewer round trips: it projects once the
+// state has settled (no due time or appointment being computed), so one
+// projection carries a whole step's events, and it projects through a
+// local activity, in the workflow task that changed the state (one marker
+// in the history instead of three events and a workflow task of its own;
+// the read model holds an officer's action when the action's Update
+// returns); while a projection runs, what
+// accumulates waits for the next one, so the read model receives the
+// dossier's projections one at a time and in order. Notifications and
+// portal pushes start as soon as they are queued, side by side, without
+// waiting for each other or for the projection: the mail relay and the
+// portal do not hold the dossier back (notifications carry idempotency
+// keys, portal pushes their sequence numbers). finish waits for all of
+// them.
+func (c *core) runBatchedProjector(ctx workflow.Context) {
+	actx := workflow.WithLocalActivityOptions(ctx, projectLocalOptions)
+	xctx := workflow.WithActivityOptions(ctx, externalOptions)
+	for {
+		_ = workflow.Await(ctx, func() bool {
+			settled := c.computing == 0 || c.finished
+			return settled && (len(c.timeline) > c.projected || len(c.outbox) > 0 || len(c.portalOut) > 0) || c.finished
+		})
+		c.sent = slices.DeleteFunc(c.sent, func(f workflow.Future) bool {
+			if !f.IsReady() {
+				return false
+			}
+			if err := f.Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Error("notification or portal push failed", "workflow", c.workflowID, "error", err)
+			}
+			return true
+		})
+		var projection workflow.Future
+		if len(c.timeline) > c.projected {
+			p := dossier.Projection{WorkflowID: c.workflowID, Code: c.code, Seq: len(c.timeline),
+				Events: slices.Clone(c.timeline[c.projected:]), Tasks: c.openTasks()}
+			if c.snapshot != nil {
+				p.Snapshot = c.snapshot()
+				p.Facts = c.facts()
+			}
+			if c.beforeProject != nil {
+				if err := c.beforeProject(ctx); err != nil {
+					workflow.GetLogger(ctx).Error("search attributes not updated", "workflow", c.workflowID, "error", err)
+				}
+			}
+			projection = workflow.ExecuteLocalActivity(actx, acts.Project, p)
+			c.projected = len(c.timeline)
+		}
+		for _, s := range c.portalOut {
+			c.sent = append(c.sent, workflow.ExecuteActivity(xctx, acts.SyncPortal, s))
+		}
+		c.portalOut = nil
+		for _, n := range c.outbox {
+			c.sent = append(c.sent, workflow.ExecuteActivity(xctx, acts.Notify, n))
+		}
+		c.outbox = nil
+		if projection != nil {
+			if err := projection.Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Error("projection failed", "workflow", c.workflowID, "error", err)
+			}
+			continue
+		}
+		if c.finished && len(c.timeline) == c.projected && len(c.outbox) == 0 && len(c.portalOut) == 0 {
+			for _, f := range c.sent {
+				if err := f.Get(ctx, nil); err != nil {
+					workflow.GetLogger(ctx).Error("notification or portal push failed", "workflow", c.workflowID, "error", err)
+				}
+			}
+			c.sent = nil
 			c.flushed = true
 			return
 		}

@@ -103,8 +103,7 @@ func newRun(ctx workflow.Context, in dossier.Input) (*run, error) {
 
 // execute walks the plan and finishes the dossier.
 func (r *run) execute(ctx workflow.Context) (dossier.State, error) {
-	workflow.Go(ctx, r.runProjector)
-	workflow.Go(ctx, r.runSLA)
+	r.start(ctx)
 	r.record(ctx, dossier.Event{Kind: dossier.EventSubmitted, Actor: dossier.Actor{ID: r.in.Applicant.ID, Role: dossier.RoleApplicant},
 		Note: r.in.Channel, At: r.st.ReceivedAt})
 	r.pushPortal(ctx, "")
@@ -117,6 +116,7 @@ func (r *run) execute(ctx workflow.Context) (dossier.State, error) {
 		end, walkErr = r.walk(ctx, r.mp.Start)
 		walked = true
 	})
+	r.startBatched(ctx)
 	stopping := func() bool { return r.withdrawal != nil && r.withdrawal.done }
 	if err := workflow.Await(ctx, func() bool { return walked || stopping() }); err != nil {
 		return r.st, err
@@ -255,9 +255,8 @@ func (r *run) reception(ctx workflow.Context, s *definitions.PlanStep) (string, 
 func (r *run) acceptDossier(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	var dl activities.Deadline
-	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
-	if err := workflow.ExecuteLocalActivity(lctx, acts.Appointment, activities.AppointmentRequest{
-		ReceivedAt: now, TimeLimit: r.mp.TimeLimit}).Get(ctx, &dl); err != nil {
+	if err := r.local(ctx, acts.Appointment, activities.AppointmentRequest{
+		ReceivedAt: now, TimeLimit: r.mp.TimeLimit}, &dl); err != nil {
 		return err
 	}
 	r.accepted = true
@@ -374,9 +373,8 @@ func (r *run) resume(ctx workflow.Context) error {
 		}
 	}
 	var res activities.ShiftResult
-	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
-	if err := workflow.ExecuteLocalActivity(lctx, acts.Shift, activities.ShiftRequest{
-		PausedFrom: r.st.PausedSince, PausedTo: now, Dues: dues}).Get(ctx, &res); err != nil {
+	if err := r.local(ctx, acts.Shift, activities.ShiftRequest{
+		PausedFrom: r.st.PausedSince, PausedTo: now, Dues: dues}, &res); err != nil {
 		return err
 	}
 	r.st.PausedTotal += res.Paused

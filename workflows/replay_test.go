@@ -48,6 +48,12 @@ func TestReplayCorpus(t *testing.T) {
 	}
 }
 
+// replayGeneration prefixes the files TestRecordReplayCorpus writes. The
+// histories of each earlier generation stay in the corpus: running dossiers
+// started under them must still replay. v0: before
+// changeBatchedSideEffects; v1: its version 1.
+const replayGeneration = "v1"
+
 // TestRecordReplayCorpus runs dossiers through every kind of step on an
 // in-process Temporal server and stores their histories for
 // TestReplayCorpus. It runs only with UPDATE_REPLAY set.
@@ -238,7 +244,7 @@ func (d *driver) save(name, runID string) {
 	}
 	out, err := temporalproto.CustomJSONMarshalOptions{Indent: " "}.Marshal(hist)
 	require.NoError(d.t, err)
-	require.NoError(d.t, os.WriteFile(filepath.Join("testdata", "replay", name+".json"), out, 0o644))
+	require.NoError(d.t, os.WriteFile(filepath.Join("testdata", "replay", replayGeneration+"-"+name+".json"), out, 0o644))
 }
 
 // TestReplayGuardCatchesUnversionedChanges proves that the replay corpus

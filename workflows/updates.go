@@ -119,7 +119,14 @@ func (r *run) validateAct(ctx workflow.Context, req ActRequest) error {
 func (r *run) handleAct(ctx workflow.Context, req ActRequest) (dossier.State, error) {
 	t := r.findTask(req.Task)
 	r.accept(ctx, t, req)
-	return r.state(false), nil
+	if !r.batched {
+		return r.state(false), nil
+	}
+	// Batched side effects: answer with the state once the walk has taken
+	// the action as far as it goes in this workflow task, timeline
+	// included, so the caller needs no query after the update.
+	r.settle(ctx)
+	return r.state(true), nil
 }
 
 func (r *run) openTaskIDs() string {

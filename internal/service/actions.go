@@ -134,7 +134,13 @@ func (s *Service) Act(ctx context.Context, code string, req workflows.ActRequest
 	if err != nil {
 		return dossier.State{}, err
 	}
-	// A consultation answers with its own tasks only: read the dossier.
+	// The dossier's workflow answers with its timeline once the action has
+	// settled: nothing more to ask. A consultation answers with its own
+	// tasks only, and a dossier started before that version without its
+	// timeline: read the dossier.
+	if workflowID == code && st.Timeline != nil {
+		return st, nil
+	}
 	return s.after(ctx, code, st)
 }
 
