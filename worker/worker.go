@@ -83,17 +83,7 @@ func New(c client.Client, deps Deps, opts Options) (*Workers, error) {
 	if opts.StickyCacheSize > 0 {
 		sdkworker.SetStickyWorkflowCacheSize(opts.StickyCacheSize)
 	}
-	wopts := sdkworker.Options{
-		MaxConcurrentActivityExecutionSize:      opts.MaxConcurrentActivities,
-		MaxConcurrentWorkflowTaskExecutionSize:  opts.MaxConcurrentWorkflowTasks,
-		MaxConcurrentLocalActivityExecutionSize: opts.MaxConcurrentLocalActivities,
-		StickyScheduleToStartTimeout:            opts.StickyScheduleToStartTimeout,
-		DeadlockDetectionTimeout:                opts.DeadlockDetectionTimeout,
-		Identity:                                opts.Identity,
-		// Log lines of workflows and activities carry the request ID
-		// that started or moved them (see internal/reqid).
-		Interceptors: []interceptor.WorkerInterceptor{reqid.WorkerInterceptor()},
-	}
+	wopts := SDKOptions(opts)
 	queues := []string{workflows.TaskQueue}
 	for _, a := range Agencies(deps.Catalog, deps.Agencies...) {
 		queues = append(queues, workflows.AgencyTaskQueue(a))
@@ -114,6 +104,23 @@ func New(c client.Client, deps Deps, opts Options) (*Workers, error) {
 		w.workers = append(w.workers, sw)
 	}
 	return w, nil
+}
+
+// SDKOptions are the SDK's options New gives each worker: opts translated
+// (the sticky cache's size aside, which is process-wide), with the
+// interceptor that puts the request ID on the log lines of workflows and
+// activities (see internal/reqid). Workers built elsewhere (`motcua
+// bench`'s) use it to run as the engine's do.
+func SDKOptions(opts Options) sdkworker.Options {
+	return sdkworker.Options{
+		MaxConcurrentActivityExecutionSize:      opts.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize:  opts.MaxConcurrentWorkflowTasks,
+		MaxConcurrentLocalActivityExecutionSize: opts.MaxConcurrentLocalActivities,
+		StickyScheduleToStartTimeout:            opts.StickyScheduleToStartTimeout,
+		DeadlockDetectionTimeout:                opts.DeadlockDetectionTimeout,
+		Identity:                                opts.Identity,
+		Interceptors:                            []interceptor.WorkerInterceptor{reqid.WorkerInterceptor()},
+	}
 }
 
 // Agencies returns the sorted, distinct agency ids of a catalog and extra.

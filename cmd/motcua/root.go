@@ -99,6 +99,7 @@ Start with:
 		newKeysCmd(s),
 		newWorkerCmd(s),
 		newRetentionCmd(s),
+		newBenchCmd(s),
 	)
 	return root
 }

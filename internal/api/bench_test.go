@@ -11,21 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/motcua/motcua/internal/api"
+	"github.com/motcua/motcua/internal/bench/handwritten"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/workflows"
 )
-
-// noopWorkflow waits, answering a no-op update: the baseline of a raw
-// Temporal Update round trip.
-func noopWorkflow(ctx workflow.Context) error {
-	if err := workflow.SetUpdateHandler(ctx, "noop", func(ctx workflow.Context, n int) (int, error) { return n, nil }); err != nil {
-		return err
-	}
-	return workflow.Await(ctx, func() bool { return false })
-}
 
 // BenchmarkOfficerActionRoundTrip measures an officer's action through
 // the API (HTTP → authentication → access check → service → Temporal
@@ -42,13 +33,13 @@ func BenchmarkOfficerActionRoundTrip(b *testing.B) {
 	e := start(b)
 	ctx := context.Background()
 	w := sdkworker.New(e.engine.Client, "bench-noop", sdkworker.Options{})
-	w.RegisterWorkflowWithOptions(noopWorkflow, workflow.RegisterOptions{Name: "BenchNoop"})
+	handwritten.Register(w) // its Noop workflow: the floor of an Update round trip
 	require.NoError(b, w.Start())
 	b.Cleanup(w.Stop)
-	_, err := e.engine.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-noop", TaskQueue: "bench-noop"}, "BenchNoop")
+	_, err := e.engine.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-noop", TaskQueue: "bench-noop"}, handwritten.NoopWorkflowName)
 	require.NoError(b, err)
 	raw := func(i int) {
-		h, err := e.engine.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: "bench-noop", UpdateName: "noop",
+		h, err := e.engine.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: "bench-noop", UpdateName: handwritten.NoopUpdate,
 			UpdateID: fmt.Sprintf("noop-%d-%d", b.N, i), Args: []any{i}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		require.NoError(b, err)
 		var n int
