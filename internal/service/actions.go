@@ -152,9 +152,9 @@ func (s *Service) taskWorkflow(ctx context.Context, code, taskID string) (string
 	if code == "" {
 		return "", fmt.Errorf("dossier code is empty: %w", ErrNotFound)
 	}
-	row, err := s.store.TaskGet(ctx, code, taskID)
+	id, err := s.store.TaskWorkflow(ctx, code, taskID)
 	if err == nil {
-		return row.WorkflowID, nil
+		return id, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return "", err

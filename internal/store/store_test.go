@@ -334,6 +334,9 @@ func exercise(t *testing.T, newDSN func(t *testing.T) string) {
 		require.Equal(t, "D1/consult/CA-TINH", tr.WorkflowID)
 		require.Equal(t, "D1", tr.DossierCode)
 		require.Equal(t, "1.001234", tr.ProcedureCode)
+		wf, err := s.TaskWorkflow(ctx, "D1", "tra_loi#1")
+		require.NoError(t, err)
+		require.Equal(t, "D1/consult/CA-TINH", wf)
 
 		rows, err := s.TaskList(ctx, store.TaskListParams{Roles: []string{"can_bo_ca"}, Agency: "CA-TINH"})
 		require.NoError(t, err)
@@ -364,6 +367,8 @@ func exercise(t *testing.T, newDSN func(t *testing.T) string) {
 		_, err = s.TaskGet(ctx, "NONE", "x#1")
 		require.ErrorIs(t, err, store.ErrNotFound)
 		require.EqualError(t, err, "getting task x#1 of dossier NONE: not found")
+		_, err = s.TaskWorkflow(ctx, "NONE", "x#1")
+		require.ErrorIs(t, err, store.ErrNotFound)
 		n, err := s.EventCount(ctx, "NONE")
 		require.NoError(t, err)
 		require.Zero(t, n)

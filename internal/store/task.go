@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -252,6 +253,25 @@ func (s *Store) TaskGet(ctx context.Context, dossierCode, taskID string) (TaskRo
 		return TaskRow{}, fmt.Errorf("getting task %s of dossier %s: %w", taskID, dossierCode, err)
 	}
 	return rows[0], nil
+}
+
+// TaskWorkflow returns the id of the workflow that holds an open task of a
+// dossier: the dossier's own when it holds one with that id, else the
+// first consultation's. It reads one index and nothing else, for routing
+// an officer's action; TaskGet returns the whole row. ErrNotFound when no
+// workflow of the dossier holds the task.
+func (s *Store) TaskWorkflow(ctx context.Context, dossierCode, taskID string) (string, error) {
+	var id string
+	err := s.read.GetContext(ctx, &id, s.rebind(`
+		SELECT workflow_id FROM tasks WHERE dossier_code = ? AND task_id = ?
+		ORDER BY CASE WHEN workflow_id = dossier_code THEN 0 ELSE 1 END, workflow_id LIMIT 1`), dossierCode, taskID)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("finding the workflow of task %s of dossier %s: %w", taskID, dossierCode, err)
+	}
+	return id, nil
 }
 
 // SequenceNext returns the next number of the day for an agency, from 1.
