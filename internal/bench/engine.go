@@ -144,7 +144,8 @@ func dial(address, namespace, codecKeys string, logger *slog.Logger) (client.Cli
 	c, err := client.Dial(client.Options{HostPort: address, Namespace: namespace,
 		Logger:             sdklog.NewStructuredLogger(logger),
 		ContextPropagators: []workflow.ContextPropagator{reqid.Propagator()},
-		DataConverter:      codec.DataConverter(ring)})
+		DataConverter:      codec.DataConverter(ring),
+		ConnectionOptions:  devserver.LoopbackConnection()})
 	if err != nil {
 		return nil, fmt.Errorf("bench: connecting to the embedded server: %w", err)
 	}

@@ -163,7 +163,8 @@ func Start(ctx context.Context, cfg Config) (_ *Env, err error) {
 	e.Client, err = client.Dial(client.Options{HostPort: e.Server.FrontendAddress(), Namespace: e.Server.Namespace(),
 		Logger:             sdklog.NewStructuredLogger(cfg.Logger.With("component", "worker")),
 		ContextPropagators: []workflow.ContextPropagator{reqid.Propagator()},
-		DataConverter:      codec.DataConverter(ring)})
+		DataConverter:      codec.DataConverter(ring),
+		ConnectionOptions:  devserver.LoopbackConnection()})
 	if err != nil {
 		return nil, fmt.Errorf("dev: connecting to the embedded server: %w", err)
 	}

@@ -256,6 +256,15 @@ func Start(ctx context.Context, opts Options) (_ *Server, err error) {
 	return s, nil
 }
 
+// LoopbackConnection are the connection options of a client of the
+// embedded server: no gRPC compression. The SDK gzips every request by
+// default (and the server its answers), which on loopback only costs CPU —
+// a few percent of a busy engine's, by `motcua bench`'s profile — and gains
+// nothing on payloads the codec has sealed, which do not compress.
+func LoopbackConnection() client.ConnectionOptions {
+	return client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}
+}
+
 // FrontendAddress is the host:port clients and workers dial.
 func (s *Server) FrontendAddress() string { return s.frontend }
 
