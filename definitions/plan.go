@@ -226,6 +226,13 @@ func (p *Plan) computeHash() string {
 	return hex.EncodeToString(sum[:])
 }
 
+// HashValid reports whether Hash is the hash of the plan as it is: false
+// for a plan changed after it was compiled, or compiled by a version of
+// motcua whose plans encode differently.
+func (p *Plan) HashValid() bool {
+	return p.Hash != "" && p.computeHash() == p.Hash
+}
+
 // ShortHash is the first 12 hex digits of the hash, for display.
 func (p *Plan) ShortHash() string {
 	if len(p.Hash) < 12 {

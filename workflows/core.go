@@ -51,16 +51,14 @@ type core struct {
 	flushed    bool
 
 	// batched is true from version 1 of changeBatchedSideEffects on (see
-	// start): the projector sends one projection per settled state and
-	// starts notifications and portal pushes without waiting for each, and
-	// the SLA loop keeps its timer while the next deadline stays the same.
+	// start and runBatched).
 	batched bool
 	// computing counts the local activities in progress (due times, the
-	// appointment): the state is between two settled points, so the
-	// batched projector waits for them.
+	// appointment): the state is between two settled points, so runBatched
+	// waits for them before projecting.
 	computing int
 	// sent are the notifications and portal pushes started and not yet
-	// known to have ended (batched projector).
+	// known to have ended (runBatched).
 	sent []workflow.Future
 
 	// snapshot returns the state to project; nil for a consultation.
@@ -97,16 +95,15 @@ func (c *core) start(ctx workflow.Context) {
 	}
 }
 
-// startBatched starts the SLA loop and the batched projector when start
-// chose them. The dossier starts them after the coroutine that walks its
-// steps: coroutines run in the order they were started, so the projector
-// looks at the state only after the walk has taken it as far as it goes
-// (an officer's action is recorded by its update, and the walk then
-// computes the next due time before the projector runs).
+// startBatched starts runBatched when start chose it. The dossier starts
+// it after the coroutine that walks its steps: coroutines run in the order
+// they were started, so runBatched looks at the state only after the walk
+// has taken it as far as it goes (an officer's action is recorded by its
+// update, and the walk then computes the next due time before anything is
+// projected).
 func (c *core) startBatched(ctx workflow.Context) {
 	if c.batched {
-		workflow.Go(ctx, c.runSLAKeepingTimer)
-		workflow.Go(ctx, c.runBatchedProjector)
+		workflow.Go(ctx, c.runBatched)
 	}
 }
 
@@ -127,7 +124,7 @@ func (c *core) settle(ctx workflow.Context) {
 }
 
 // local runs a local activity that computes something the state needs
-// (a due time, the appointment), telling the batched projector to wait.
+// (a due time, the appointment), telling runBatched to wait.
 func (c *core) local(ctx workflow.Context, activity, arg, result any) error {
 	c.computing++
 	defer func() { c.computing-- }()
@@ -267,7 +264,7 @@ var (
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
 	}
-	// projectLocalOptions are the batched projector's: a projection is one
+	// projectLocalOptions are runBatched's: a projection is one
 	// short transaction on the read model, run by the worker that runs the
 	// workflow task.
 	projectLocalOptions = workflow.LocalActivityOptions{
@@ -443,84 +440,40 @@ func (c *core) runProjector(ctx workflow.Context) {
 	}
 }
 
-// runSLAKeepingTimer is runSLA (version 1 of changeBatchedSideEffects)
-// with one timer per deadline: a change of the tasks that leaves the next
-// warning or due time where it was keeps the running timer, where runSLA
-// started a new one; a timer whose time no longer matters is cancelled, so
-// it does not wake the dossier later.
-func (c *core) runSLAKeepingTimer(ctx workflow.Context) {
-	var timer workflow.Future
-	var timerAt time.Time
-	cancelTimer := func() {}
-	stopTimer := func() {
-		if timer != nil && !timer.IsReady() {
-			cancelTimer()
-		}
-		timer = nil
-	}
-	for !c.finished {
-		version := c.slaVersion
-		next, at := c.nextDeadline()
-		changed := func() bool { return c.slaVersion != version || c.finished }
-		if next == nil || c.paused {
-			stopTimer()
-			_ = workflow.Await(ctx, changed)
-			continue
-		}
-		if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
-			if timer == nil || !at.Equal(timerAt) {
-				stopTimer()
-				tctx, cancel := workflow.WithCancel(ctx)
-				timer, timerAt, cancelTimer = workflow.NewTimer(tctx, wait), at, cancel
-			}
-			if err := workflow.Await(ctx, func() bool { return changed() || timer.IsReady() }); err != nil {
-				return
-			}
-			if !timer.IsReady() {
-				continue // something changed before the deadline: recompute
-			}
-			timer = nil
-		}
-		next, at = c.nextDeadline()
-		now := workflow.Now(ctx)
-		if next == nil || c.paused || now.Before(at) {
-			continue
-		}
-		if !*next.warned && !next.warn.IsZero() && !now.Before(next.warn) {
-			*next.warned = true
-			next.onWarn(ctx)
-		}
-		if !*next.overdue && !now.Before(next.due) {
-			*next.warned = true
-			*next.overdue = true
-			next.onOverdue(ctx)
-		}
-	}
-}
-
-// runBatchedProjector is runProjector (version 1 of
-// changeBatchedSideEffects) with fewer round trips: it projects once the
-// state has settled (no due time or appointment being computed), so one
-// projection carries a whole step's events, and it projects through a
-// local activity, in the workflow task that changed the state (one marker
-// in the history instead of three events and a workflow task of its own;
-// the read model holds an officer's action when the action's Update
-// returns); while a projection runs, what
-// accumulates waits for the next one, so the read model receives the
-// dossier's projections one at a time and in order. Notifications and
-// portal pushes start as soon as they are queued, side by side, without
-// waiting for each other or for the projection: the mail relay and the
-// portal do not hold the dossier back (notifications carry idempotency
-// keys, portal pushes their sequence numbers). finish waits for all of
-// them.
-func (c *core) runBatchedProjector(ctx workflow.Context) {
-	actx := workflow.WithLocalActivityOptions(ctx, projectLocalOptions)
+// runBatched is version 1 of changeBatchedSideEffects: the SLA loop and
+// the projector in one coroutine (a worker holding thousands of open
+// dossiers holds one goroutine less for each), with fewer round trips.
+//
+// Deadlines: one timer for the next warning or due time, kept while that
+// time stays the same, where runSLA started a new one on every change of
+// the tasks; a timer whose time no longer matters is cancelled, so it does
+// not wake the dossier later.
+//
+// Projections: one once the state has settled (no due time or appointment
+// being computed), so it carries a whole step's events, through a local
+// activity in the workflow task that changed the state (one marker in the
+// history instead of three events and a workflow task of its own; the read
+// model holds an officer's action when the action's Update returns); what
+// accumulates while a projection runs waits for the next one, so the read
+// model receives the dossier's projections one at a time and in order.
+//
+// Notifications and portal pushes start as soon as they are queued, side by
+// side, without waiting for each other or for the projection: the mail
+// relay and the portal do not hold the dossier back (notifications carry
+// idempotency keys, portal pushes their sequence numbers). finish waits
+// for all of them.
+func (c *core) runBatched(ctx workflow.Context) {
+	pctx := workflow.WithLocalActivityOptions(ctx, projectLocalOptions)
 	xctx := workflow.WithActivityOptions(ctx, externalOptions)
+	d := &deadlineTimer{}
+	slaSeen := -1
+	var projection workflow.Future
+	settled := func() bool { return c.computing == 0 || c.finished }
 	for {
-		_ = workflow.Await(ctx, func() bool {
-			settled := c.computing == 0 || c.finished
-			return settled && (len(c.timeline) > c.projected || len(c.outbox) > 0 || len(c.portalOut) > 0) || c.finished
-		})
+		if c.slaVersion != slaSeen || d.fired() {
+			slaSeen = c.slaVersion
+			c.watchDeadlines(ctx, d)
+		}
 		c.sent = slices.DeleteFunc(c.sent, func(f workflow.Future) bool {
 			if !f.IsReady() {
 				return false
@@ -530,8 +483,13 @@ func (c *core) runBatchedProjector(ctx workflow.Context) {
 			}
 			return true
 		})
-		var projection workflow.Future
-		if len(c.timeline) > c.projected {
+		if projection != nil && projection.IsReady() {
+			if err := projection.Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Error("projection failed", "workflow", c.workflowID, "error", err)
+			}
+			projection = nil
+		}
+		if projection == nil && settled() && len(c.timeline) > c.projected {
 			p := dossier.Projection{WorkflowID: c.workflowID, Code: c.code, Seq: len(c.timeline),
 				Events: slices.Clone(c.timeline[c.projected:]), Tasks: c.openTasks()}
 			if c.snapshot != nil {
@@ -543,7 +501,7 @@ func (c *core) runBatchedProjector(ctx workflow.Context) {
 					workflow.GetLogger(ctx).Error("search attributes not updated", "workflow", c.workflowID, "error", err)
 				}
 			}
-			projection = workflow.ExecuteLocalActivity(actx, acts.Project, p)
+			projection = workflow.ExecuteLocalActivity(pctx, acts.Project, p)
 			c.projected = len(c.timeline)
 		}
 		for _, s := range c.portalOut {
@@ -554,13 +512,7 @@ func (c *core) runBatchedProjector(ctx workflow.Context) {
 			c.sent = append(c.sent, workflow.ExecuteActivity(xctx, acts.Notify, n))
 		}
 		c.outbox = nil
-		if projection != nil {
-			if err := projection.Get(ctx, nil); err != nil {
-				workflow.GetLogger(ctx).Error("projection failed", "workflow", c.workflowID, "error", err)
-			}
-			continue
-		}
-		if c.finished && len(c.timeline) == c.projected && len(c.outbox) == 0 && len(c.portalOut) == 0 {
+		if c.finished && projection == nil && len(c.timeline) == c.projected {
 			for _, f := range c.sent {
 				if err := f.Get(ctx, nil); err != nil {
 					workflow.GetLogger(ctx).Error("notification or portal push failed", "workflow", c.workflowID, "error", err)
@@ -569,6 +521,64 @@ func (c *core) runBatchedProjector(ctx workflow.Context) {
 			c.sent = nil
 			c.flushed = true
 			return
+		}
+		_ = workflow.Await(ctx, func() bool {
+			return c.slaVersion != slaSeen || d.fired() ||
+				(projection != nil && projection.IsReady()) ||
+				(projection == nil && settled() && len(c.timeline) > c.projected) ||
+				len(c.outbox) > 0 || len(c.portalOut) > 0 ||
+				(c.finished && projection == nil)
+		})
+	}
+}
+
+// deadlineTimer is the timer runBatched keeps for the next deadline.
+type deadlineTimer struct {
+	timer  workflow.Future
+	at     time.Time
+	cancel func()
+}
+
+// fired reports whether the timer has fired.
+func (d *deadlineTimer) fired() bool { return d.timer != nil && d.timer.IsReady() }
+
+// stop cancels a timer that has not fired and forgets it.
+func (d *deadlineTimer) stop() {
+	if d.timer != nil && !d.timer.IsReady() {
+		d.cancel()
+	}
+	d.timer = nil
+}
+
+// watchDeadlines records the warnings and escalations that are due and
+// keeps a timer for the next one (runBatched).
+func (c *core) watchDeadlines(ctx workflow.Context, d *deadlineTimer) {
+	if d.fired() {
+		d.timer = nil
+	}
+	for !c.finished {
+		next, at := c.nextDeadline()
+		if next == nil || c.paused {
+			d.stop()
+			return
+		}
+		now := workflow.Now(ctx)
+		if now.Before(at) {
+			if d.timer == nil || !at.Equal(d.at) {
+				d.stop()
+				tctx, cancel := workflow.WithCancel(ctx)
+				d.timer, d.at, d.cancel = workflow.NewTimer(tctx, at.Sub(now)), at, cancel
+			}
+			return
+		}
+		if !*next.warned && !next.warn.IsZero() && !now.Before(next.warn) {
+			*next.warned = true
+			next.onWarn(ctx)
+		}
+		if !*next.overdue && !now.Before(next.due) {
+			*next.warned = true
+			*next.overdue = true
+			next.onOverdue(ctx)
 		}
 	}
 }

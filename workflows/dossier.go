@@ -83,6 +83,8 @@ func newRun(ctx workflow.Context, in dossier.Input) (*run, error) {
 	if !slices.Contains(mp.Delivery, in.Delivery) {
 		return nil, fmt.Errorf("mode %s of procedure %s does not deliver by %q", in.Mode, in.Plan.Code, in.Delivery)
 	}
+	in.Plan = sharedPlan(in.Plan)
+	mp = in.Plan.Mode(in.Mode)
 	r := &run{in: in, plan: in.Plan, mp: mp}
 	r.core = newCore(in.Code, in.Code, mp.TimeLimit.Counting)
 	r.st = dossier.State{

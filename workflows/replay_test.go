@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -292,4 +293,55 @@ func TestReplayGuardCatchesUnversionedChanges(t *testing.T) {
 		require.NoError(t, replay(f, versioned), "%s: the change behind GetVersion", f)
 	}
 	require.NotZero(t, checked)
+}
+
+// TestGenerationsRecordTheSameTimelines: each scenario of the replay corpus
+// ends with the same timeline in every generation of the interpreter (the
+// same events, steps and statuses; events of parallel branches may come in
+// another order, the order people answered in).
+func TestGenerationsRecordTheSameTimelines(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/replay/v*-*.json")
+	require.NoError(t, err)
+	byScenario := map[string][]string{}
+	for _, f := range files {
+		_, scenario, _ := strings.Cut(filepath.Base(f), "-")
+		byScenario[scenario] = append(byScenario[scenario], f)
+	}
+	require.NotEmpty(t, byScenario)
+	for scenario, files := range byScenario {
+		if len(files) < 2 {
+			continue
+		}
+		want := finalTimeline(t, files[0])
+		require.NotEmpty(t, want, files[0])
+		for _, f := range files[1:] {
+			require.ElementsMatch(t, want, finalTimeline(t, f), "%s: %s against %s", scenario, f, files[0])
+		}
+	}
+}
+
+// finalTimeline is the timeline of the state a recorded dossier ended
+// with, one line per event.
+func finalTimeline(t *testing.T, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var h historypb.History
+	require.NoError(t, temporalproto.CustomJSONUnmarshalOptions{}.Unmarshal(data, &h))
+	for _, e := range h.GetEvents() {
+		done := e.GetWorkflowExecutionCompletedEventAttributes()
+		if done == nil {
+			continue
+		}
+		var st dossier.State
+		require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(done.GetResult(), &st))
+		var out []string
+		for _, ev := range st.Timeline {
+			out = append(out, fmt.Sprintf("%s %s %d", ev.Kind, ev.Step, ev.Status))
+		}
+		return out
+	}
+	t.Fatalf("%s: the dossier did not complete", file)
+	return nil
 }

@@ -26,7 +26,7 @@ const benchChildEnv = "MOTCUA_BENCH_MEMORY_CHILD"
 
 // benchNotReproduced are the flags the reproduce line leaves out: where
 // the output goes, not what is measured.
-var benchNotReproduced = map[string]bool{"json": true, "out": true, "cpuprofile": true, "memprofile": true, "dir": true, "memory-child": true}
+var benchNotReproduced = map[string]bool{"json": true, "out": true, "cpuprofile": true, "memprofile": true, "worker-memprofile": true, "dir": true, "memory-child": true}
 
 type benchFlags struct {
 	cfg                   bench.Config
@@ -102,6 +102,7 @@ runs on it: compare ratios.`,
 	fl.StringVar(&f.out, "out", "", "also write the Markdown report to this file")
 	fl.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of the run (server, workers and driver) to this file")
 	fl.StringVar(&f.memprof, "memprofile", "", "write a heap profile at the end of the run to this file")
+	fl.StringVar(&f.cfg.WorkerHeapProfile, "worker-memprofile", "", "write heap profiles of the memory phase's worker processes, every dossier waiting, to this file name with -i (motcua) or -h (hand-written) added")
 	fl.BoolVar(&f.memoryChild, "memory-child", false, "run as the worker process of the memory measurement (internal)")
 	_ = fl.MarkHidden("memory-child")
 	return cmd

@@ -85,6 +85,10 @@ type Config struct {
 	// process, which must run RunMemoryChild (`motcua bench
 	// --memory-child`); required for the memory phase.
 	MemoryChild func() *exec.Cmd
+	// WorkerHeapProfile, when set, is where each memory measurement's
+	// worker process writes a heap profile with every dossier waiting
+	// (the variant's short name is added before the extension).
+	WorkerHeapProfile string
 	// Command is the command line that reproduces the run, for the report.
 	Command string
 	// Progress, when set, is told what the run is doing.
@@ -255,7 +259,7 @@ func runEngine(ctx context.Context, e *engine, cfg Config, rep *Report) error {
 		for _, v := range variants {
 			settle(ctx, time.Second)
 			progress("memory, %s: a worker process with %d dossiers waiting at reception", v.name, cfg.MemoryDossiers)
-			m, err := e.memory(ctx, v, cfg.MemoryDossiers, cfg.Concurrency, cfg.MemoryChild, progress)
+			m, err := e.memory(ctx, v, cfg, progress)
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,6 +71,7 @@ type childConfig struct {
 	Queue       string         `json:"queue"`
 	Variant     string         `json:"variant"`
 	Worker      worker.Options `json:"worker"`
+	HeapProfile string         `json:"heap_profile,omitempty"`
 }
 
 // RunMemoryChild is the worker process of a memory measurement (`motcua
@@ -136,7 +138,13 @@ func RunMemoryChild(ctx context.Context, in io.Reader, out io.Writer) error {
 	for lines.Scan() {
 		switch strings.TrimSpace(lines.Text()) {
 		case "measure":
-			if err := enc.Encode(sample(b)); err != nil {
+			s := sample(b)
+			if cfg.HeapProfile != "" && s.Waiting > 0 {
+				if err := writeHeapProfile(cfg.HeapProfile); err != nil {
+					s.Error = err.Error()
+				}
+			}
+			if err := enc.Encode(s); err != nil {
 				return err
 			}
 		case "count":
@@ -148,6 +156,19 @@ func RunMemoryChild(ctx context.Context, in io.Reader, out io.Writer) error {
 		}
 	}
 	return lines.Err()
+}
+
+// writeHeapProfile writes the heap profile of this process to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return f.Close()
 }
 
 // sample collects garbage, returns it to the system and reads the
@@ -243,7 +264,8 @@ func (m *memoryChild) quit() error {
 
 // memory starts a worker process for a variant, starts n dossiers of it
 // that wait at reception, and reads the process's memory before and after.
-func (e *engine) memory(ctx context.Context, v *variant, n, concurrency int, child func() *exec.Cmd, progress func(string, ...any)) (Memory, error) {
+func (e *engine) memory(ctx context.Context, v *variant, cfg Config, progress func(string, ...any)) (Memory, error) {
+	n, concurrency, child := cfg.MemoryDossiers, cfg.Concurrency, cfg.MemoryChild
 	m := Memory{Variant: v.name, Dossiers: n, StickyCacheSize: e.opts.StickyCacheSize}
 	if m.StickyCacheSize == 0 {
 		m.StickyCacheSize = defaultStickyCacheSize
@@ -256,8 +278,18 @@ func (e *engine) memory(ctx context.Context, v *variant, n, concurrency int, chi
 		return m, fmt.Errorf("memory: %w", err)
 	}
 	queue := "motcua-bench-memory-" + strings.ToLower(v.short)
-	cfg, err := json.Marshal(childConfig{Address: e.server.FrontendAddress(), Namespace: e.server.Namespace(), CodecKeys: e.codecKeys,
-		Definitions: e.definitions, Dir: dir, Queue: queue, Variant: v.name, Worker: e.opts})
+	heap := ""
+	if cfg.WorkerHeapProfile != "" {
+		ext := filepath.Ext(cfg.WorkerHeapProfile)
+		heap = strings.TrimSuffix(cfg.WorkerHeapProfile, ext) + "-" + strings.ToLower(v.short) + ext
+		abs, err := filepath.Abs(heap)
+		if err != nil {
+			return m, fmt.Errorf("memory: %w", err)
+		}
+		heap = abs
+	}
+	childCfg, err := json.Marshal(childConfig{Address: e.server.FrontendAddress(), Namespace: e.server.Namespace(), CodecKeys: e.codecKeys,
+		Definitions: e.definitions, Dir: dir, Queue: queue, Variant: v.name, Worker: e.opts, HeapProfile: heap})
 	if err != nil {
 		return m, err
 	}
@@ -266,7 +298,7 @@ func (e *engine) memory(ctx context.Context, v *variant, n, concurrency int, chi
 		return m, err
 	}
 	defer c.quit()
-	if _, err := io.WriteString(c.in, string(cfg)+"\n"); err != nil {
+	if _, err := io.WriteString(c.in, string(childCfg)+"\n"); err != nil {
 		return m, fmt.Errorf("memory child: %w", err)
 	}
 	if _, err := c.read(); err != nil { // ready

@@ -513,12 +513,16 @@ func TestOptionErrors(t *testing.T) {
 // TestHappyPathsAsRecorded: the happy paths of the replay corpus (real
 // workflow runs, recorded on a Temporal server) are among the generated
 // histories, event kind for event kind, step for step, status for status.
+// It reads the v0 generation, whose projections are activities with their
+// input in the history (v1 projects through local activities, whose
+// markers keep only the result); workflows' TestGenerationsRecordTheSameTimelines
+// checks that both generations record the same timelines.
 func TestHappyPathsAsRecorded(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ file, procedure string }{
-		{"birth-full-online.json", "1.001193"},
-		{"household-business-full-online.json", "1.001612"},
-		{"inter-agency-parallel.json", "9.000003"},
+		{"v0-birth-full-online.json", "1.001193"},
+		{"v0-household-business-full-online.json", "1.001612"},
+		{"v0-inter-agency-parallel.json", "9.000003"},
 	} {
 		want := recordedPath(t, "../../workflows/testdata/replay/"+tc.file)
 		require.NotEmpty(t, want)
