@@ -21,8 +21,8 @@ type LatencyRound struct {
 	Samples int `json:"samples"`
 	// Service is the officer's acceptance at reception through the
 	// service layer (service.Act: the task's workflow from the read model,
-	// the Update, the state query after it), as the HTTP API and the CLI
-	// send it.
+	// then the Update, whose answer is the settled state), as the HTTP API
+	// and the CLI send it.
 	ServiceP50 float64 `json:"service_p50_ms"`
 	ServiceP99 float64 `json:"service_p99_ms"`
 	// Raw is a raw Temporal Update on a workflow whose update does

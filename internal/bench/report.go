@@ -382,7 +382,9 @@ func (r *Report) Markdown(w io.Writer) error {
 			u50, u99 = append(u50, l.UpdateP50), append(u99, l.UpdateP99)
 		}
 		fmt.Fprintf(&b, "\nWhere the officer action's time goes: the same acceptance sent as a raw Update straight to the dossier's workflow "+
-			"(no read-model lookup before, no state query after) takes %s at p50 and %s at p99 (medians of the rounds).\n",
+			"(no read-model lookup of the task's workflow before, its answer not decoded) takes %s at p50 and %s at p99 (medians of the rounds); "+
+			"the no-op Update is the floor of a round trip, and the acceptance does real work in its workflow task: the appointment (a local activity over the calendar) "+
+			"and the projection to the read model (a local activity), both done before the Update returns.\n",
 			formatStat(statOf(u50), "ms"), formatStat(statOf(u99), "ms"))
 	}
 	if len(r.Memory) == 2 {
