@@ -68,7 +68,7 @@ line that reproduces it go to stdout, followed by where the events, the
 activities and the memory go; --json writes everything as JSON instead.
 Progress lines go to stderr. Timings depend on the machine and on what else
 runs on it: compare ratios.`,
-		Example: `  motcua bench                                       # every figure: about half an hour on two cores
+		Example: `  motcua bench                                       # every figure: about 20 minutes on two cores
   motcua bench --only throughput,history --rounds 3 --dossiers 100
   motcua bench --only memory --memory-dossiers 10000
   motcua bench --only report --report-db postgres://motcua@db/motcua

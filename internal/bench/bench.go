@@ -95,8 +95,8 @@ type Config struct {
 	Progress func(format string, args ...any)
 }
 
-// Defaults are the sizes a zero Config takes: a run of about half an hour
-// on two cores, most of it the memory phase's 10,000 dossiers.
+// Defaults are the sizes a zero Config takes: a run of about 20 minutes on
+// two cores, a third of it the memory phase's 10,000 dossiers.
 var Defaults = Config{
 	Definitions: "definitions", Rounds: 5, Dossiers: 100, Concurrency: 16, LatencySamples: 200,
 	MemoryDossiers: 10000, ReportDossiers: 50000,
