@@ -288,6 +288,13 @@ func TestFullOnlineBirthRegistration(t *testing.T) {
 
 	st = act(t, svc, code, "tiep_nhan", workflows.OutcomeAccept)
 	require.NotZero(t, st.AppointmentAt)
+	// The action answers with the settled state and its timeline, and the
+	// read model already holds it (projected in the same workflow task).
+	require.NotEmpty(t, st.Timeline)
+	require.Contains(t, kinds(st.Timeline), dossier.EventReceived)
+	projected, err := env.Store.DossierGet(ctx(t), code)
+	require.NoError(t, err)
+	require.Contains(t, kinds(projected.Timeline), dossier.EventReceived)
 	act(t, svc, code, "tham_dinh", "approve")
 	sign := waitTask(t, svc, code, "ky_duyet")
 	act(t, svc, code, "ky_duyet", sign.Outcomes[0])
@@ -448,4 +455,13 @@ func TestRejectedActionChangesNothing(t *testing.T) {
 
 	_, err = svc.Act(ctx(t), "UBND_XA-250101-9999", workflows.ActRequest{Task: "tiep_nhan", Outcome: "accept", Actor: officer("mot_cua")})
 	require.True(t, errors.Is(err, service.ErrNotFound), "got %v", err)
+}
+
+// kinds lists the kinds of a timeline's events.
+func kinds(events []dossier.Event) []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = e.Kind
+	}
+	return out
 }
